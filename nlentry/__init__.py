@@ -1,0 +1,27 @@
+"""nlentry: natural-language time entries in Dutch and English.
+
+    >>> from nlentry import parse
+    >>> parse("2,5 uur aan Timi gewerkt").duration
+    9000
+"""
+
+from .catalog import Catalog, Item
+from .entry import Candidate, Entry, Span
+from .lexicon import Lexicon, available_locales, get_lexicon, message
+from .parser import parse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Candidate",
+    "Catalog",
+    "Entry",
+    "Item",
+    "Lexicon",
+    "Span",
+    "available_locales",
+    "get_lexicon",
+    "message",
+    "parse",
+    "__version__",
+]

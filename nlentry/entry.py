@@ -1,0 +1,83 @@
+"""The result of a parse: one time entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """A part of the text that the parser recognised."""
+
+    kind: str  # duration, range, time, date, project, service
+    start: int  # character offsets into the text, end exclusive
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of several catalog items that matched equally well."""
+
+    id: int | str
+    name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass
+class Entry:
+    """A time entry read from a sentence.
+
+    ``duration`` is whole seconds or ``None``; ``date`` is a ``datetime.date``;
+    ``start_time``/``end_time`` are ``datetime.time`` or ``None``.
+    ``errors`` maps a field to messages in the entry's locale.
+    ``candidates`` maps ``"project"``/``"service"`` to the equally good
+    matches when the text was ambiguous (the id is then ``None``).
+    """
+
+    text: str
+    locale: str
+    date: dt.date
+    duration: int | None = None
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
+    project_id: int | str | None = None
+    service_id: int | str | None = None
+    client_id: int | str | None = None
+    description: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)
+    spans: list[Span] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as plain JSON types (ISO date, ``HH:MM`` times)."""
+        return {
+            "text": self.text,
+            "duration": self.duration,
+            "date": self.date.isoformat(),
+            "start_time": _hhmm(self.start_time),
+            "end_time": _hhmm(self.end_time),
+            "project_id": self.project_id,
+            "service_id": self.service_id,
+            "client_id": self.client_id,
+            "locale": self.locale,
+            "description": self.description,
+            "errors": {k: list(v) for k, v in self.errors.items()},
+            "candidates": {k: [c.to_dict() for c in v] for k, v in self.candidates.items()},
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+def _hhmm(value: dt.time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")

@@ -1,0 +1,141 @@
+"""Locale lexicons: the words of one language, loaded from ``locales/*.toml``.
+
+A lexicon maps words and phrases to the roles the grammar knows (``HOUR``,
+``FROM``, ``WEEKDAY``, ...) with a value where the role needs one (a number,
+a day offset, a month). Adding a language means adding a TOML file; see
+``docs/adding-a-locale.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .resources import data_dir
+from .text import phrase_words
+
+#: Environment variable with extra locale directories (``os.pathsep`` separated).
+LOCALE_PATH_ENV = "NLENTRY_LOCALE_PATH"
+
+# Table name in the TOML file -> grammar role of its words.
+_VALUE_TABLES = {
+    "numbers": "NUM",
+    "durations": "DUR",
+    "days": "RELDAY",
+    "weekdays": "WEEKDAY",
+    "months": "MONTH",
+    "clock_words": "CLOCKWORD",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """What a lexicon phrase means: a grammar role and its value."""
+
+    role: str
+    value: Any = None
+
+
+@dataclass
+class Lexicon:
+    """The words of one locale."""
+
+    code: str
+    name: str
+    half_hour: str  # "next": "half 9" is 08:30; "this": "half nine" is 09:30
+    fillers: frozenset[str]
+    messages: dict[str, str]
+    # first word -> [(phrase words, sense)], longest phrase first
+    phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = field(repr=False)
+    path: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Lexicon:
+        path = Path(path)
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        lexicon = cls.from_dict(data)
+        lexicon.path = path
+        return lexicon
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lexicon:
+        meta = data.get("locale", {})
+        phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = {}
+
+        def add(phrase: str, sense: Sense) -> None:
+            words = phrase_words(phrase)
+            if words:
+                phrases.setdefault(words[0], []).append((words, sense))
+
+        for role, words in data.get("roles", {}).items():
+            for word in words:
+                add(word, Sense(role))
+        for table, role in _VALUE_TABLES.items():
+            for word, value in data.get(table, {}).items():
+                if role == "CLOCKWORD":
+                    value = dt.time.fromisoformat(value)
+                add(word, Sense(role, value))
+        for bucket in phrases.values():
+            bucket.sort(key=lambda entry: -len(entry[0]))
+        fillers = frozenset(
+            w for phrase in data.get("fillers", {}).get("words", []) for w in phrase_words(phrase)
+        )
+        return cls(
+            code=meta["code"],
+            name=meta.get("name", meta["code"]),
+            half_hour=meta.get("half_hour", "next"),
+            fillers=fillers,
+            messages=dict(data.get("messages", {})),
+            phrases=phrases,
+        )
+
+    def message(self, key: str) -> str:
+        """A user-facing message in this locale (falls back to the key)."""
+        return self.messages.get(key, key.replace("_", " "))
+
+
+def locale_dirs() -> list[Path]:
+    """Directories searched for ``<code>.toml``, extra ones first."""
+    extra = [Path(p) for p in os.environ.get(LOCALE_PATH_ENV, "").split(os.pathsep) if p]
+    return [*extra, data_dir("locales")]
+
+
+def available_locales() -> list[str]:
+    """Codes of every locale on the search path, in a stable order."""
+    codes: dict[str, None] = {}
+    for directory in locale_dirs():
+        for path in sorted(directory.glob("*.toml")):
+            codes.setdefault(path.stem, None)
+    return list(codes)
+
+
+@lru_cache(maxsize=None)
+def _load(code: str, dirs: tuple[Path, ...]) -> Lexicon:
+    for directory in dirs:
+        path = directory / f"{code}.toml"
+        if path.is_file():
+            return Lexicon.from_file(path)
+    raise LookupError(f"unknown locale {code!r}")
+
+
+def get_lexicon(code: str) -> Lexicon:
+    """The lexicon for ``code`` (``nl``, ``en``, ...); ``LookupError`` if unknown."""
+    return _load(code, tuple(locale_dirs()))
+
+
+def message(locale: str, key: str) -> str:
+    """A user-facing message in ``locale``, falling back to English, then to the key."""
+    for code in (locale, "en"):
+        try:
+            lexicon = get_lexicon(code)
+        except LookupError:
+            continue
+        if key in lexicon.messages:
+            return lexicon.messages[key]
+    return key.replace("_", " ")

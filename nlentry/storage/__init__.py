@@ -1,0 +1,27 @@
+"""Storage: the SQLAlchemy models, the engine, migrations, tokens and accounts.
+
+Nothing here knows about HTTP; the API and the command line both build on it.
+"""
+
+from .accounts import AccountError, create_user, find_user, get_or_create_workspace
+from .engine import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Database, database_url, make_engine
+from .migrate import migrate
+from .tokens import IssuedToken, find_token, issue_token, revoke_token, revoke_user_tokens
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATABASE_URL",
+    "AccountError",
+    "Database",
+    "IssuedToken",
+    "create_user",
+    "database_url",
+    "find_token",
+    "find_user",
+    "get_or_create_workspace",
+    "issue_token",
+    "make_engine",
+    "migrate",
+    "revoke_token",
+    "revoke_user_tokens",
+]

@@ -1,0 +1,42 @@
+"""Applying the Alembic migrations shipped in ``nlentry/storage/migrations``.
+
+No ``alembic.ini`` is needed: the configuration is built here. On PostgreSQL
+an advisory lock keeps two starting workers from migrating at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 0x6E6C656E  # "nlen"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database at ``engine`` up to ``revision``."""
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if engine.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+                connection.commit()

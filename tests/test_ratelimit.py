@@ -1,0 +1,168 @@
+"""The per-token rate limiter, in memory and on a real Redis server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from nlentry.api.ratelimit import RateLimiter, RateLimitResult
+
+
+def unique_key() -> str:
+    return f"token:{uuid.uuid4().hex}"
+
+
+def test_the_121st_hit_in_a_minute_is_refused():
+    limiter = RateLimiter()
+    key = unique_key()
+    results = [limiter.hit(key) for _ in range(121)]
+    assert all(result.allowed for result in results[:120])
+    assert [result.remaining for result in results[:3]] == [119, 118, 117]
+    assert results[119].remaining == 0
+    refused = results[120]
+    assert refused.allowed is False
+    assert refused.limit == 120
+    assert refused.remaining == 0
+    assert 1 <= refused.retry_after <= 60
+    assert refused.reset >= time.time()
+    assert limiter.hit(key).allowed is False
+
+
+def test_an_allowed_hit_has_no_retry_after_and_a_reset_within_the_minute():
+    limiter = RateLimiter(per_minute=5)
+    before = time.time()
+    result = limiter.hit(unique_key())
+    assert result == RateLimitResult(
+        allowed=True, limit=5, remaining=4, reset=result.reset, retry_after=0
+    )
+    assert before < result.reset <= before + 61
+
+
+def test_keys_are_counted_independently():
+    limiter = RateLimiter(per_minute=3)
+    first, second = unique_key(), unique_key()
+    for _ in range(3):
+        assert limiter.hit(first).allowed
+    assert not limiter.hit(first).allowed
+    fresh = limiter.hit(second)
+    assert fresh.allowed and fresh.remaining == 2
+
+
+def test_the_window_reopens_after_a_minute(monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    limiter = RateLimiter(per_minute=2)
+    key = unique_key()
+    assert limiter.hit(key).allowed
+    clock[0] += 30
+    assert limiter.hit(key).allowed
+    refused = limiter.hit(key)
+    assert not refused.allowed
+    assert refused.reset == 1_000_060
+    assert refused.retry_after == 30
+    clock[0] += 31
+    reopened = limiter.hit(key)
+    assert reopened.allowed and reopened.remaining == 1
+
+
+def test_headers_of_an_allowed_hit():
+    limiter = RateLimiter(per_minute=10)
+    result = limiter.hit(unique_key())
+    assert limiter.headers(result) == {
+        "X-RateLimit-Limit": "10",
+        "X-RateLimit-Remaining": "9",
+        "X-RateLimit-Reset": str(result.reset),
+    }
+
+
+def test_headers_of_a_refused_hit_add_retry_after():
+    limiter = RateLimiter(per_minute=1)
+    key = unique_key()
+    limiter.hit(key)
+    result = limiter.hit(key)
+    headers = limiter.headers(result)
+    assert headers["X-RateLimit-Limit"] == "1"
+    assert headers["X-RateLimit-Remaining"] == "0"
+    assert headers["X-RateLimit-Reset"] == str(result.reset)
+    assert int(headers["Retry-After"]) == result.retry_after >= 1
+
+
+def test_a_limit_below_one_is_refused():
+    with pytest.raises(ValueError):
+        RateLimiter(per_minute=0)
+
+
+# --- Redis: two limiters (two workers) on one server share the count ---------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_redis(port: int, process: subprocess.Popen, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(64).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis-server did not answer on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """``NLENTRY_TEST_REDIS_URL`` if set, else a redis-server started here."""
+    configured = os.environ.get("NLENTRY_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "the shared rate limit test needs Redis: set NLENTRY_TEST_REDIS_URL or "
+            "install redis-server (apt-get install -y redis-server)"
+        )
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_redis(port, process)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_two_limiters_on_one_redis_share_the_limit(redis_url):
+    first = RateLimiter(per_minute=120, storage_uri=redis_url)
+    second = RateLimiter(per_minute=120, storage_uri=redis_url)
+    assert first.storage.check() and second.storage.check()
+    key = unique_key()
+    results = [(first if n % 2 else second).hit(key) for n in range(120)]
+    assert all(result.allowed for result in results)
+    assert results[-1].remaining == 0
+    refused = first.hit(key)
+    assert not refused.allowed
+    assert 1 <= refused.retry_after <= 60
+    assert not second.hit(key).allowed
+    other = second.hit(unique_key())
+    assert other.allowed and other.remaining == 119

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +108,10 @@ def locale_dirs() -> list[Path]:
 
 def available_locales() -> list[str]:
     """Codes of every locale on the search path, in a stable order."""
-    codes: dict[str, None] = {}
-    for directory in locale_dirs():
-        for path in sorted(directory.glob("*.toml")):
-            codes.setdefault(path.stem, None)
-    return list(codes)
+    return [lexicon.code for lexicon in all_lexicons()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(code: str, dirs: tuple[Path, ...]) -> Lexicon:
     for directory in dirs:
         path = directory / f"{code}.toml"
@@ -139,3 +135,17 @@ def message(locale: str, key: str) -> str:
         if key in lexicon.messages:
             return lexicon.messages[key]
     return key.replace("_", " ")
+
+
+def all_lexicons() -> tuple[Lexicon, ...]:
+    """Every locale on the search path (what ``locale="auto"`` reads with)."""
+    return _all(tuple(locale_dirs()))
+
+
+@cache
+def _all(dirs: tuple[Path, ...]) -> tuple[Lexicon, ...]:
+    codes: dict[str, None] = {}
+    for directory in dirs:
+        for path in sorted(directory.glob("*.toml")):
+            codes.setdefault(path.stem, None)
+    return tuple(_load(code, dirs) for code in codes)

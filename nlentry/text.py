@@ -53,4 +53,5 @@ def split(text: str) -> list[Word]:
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
     """The normalised words of a lexicon or catalog phrase."""
-    return tuple(w.norm for w in split(phrase) if w.kind != "punct")
+    words = split(phrase)
+    return tuple(w.norm for w in words if w.kind != "punct") or tuple(w.norm for w in words)

@@ -1,0 +1,177 @@
+"""Text to tokens: every word gets the grammar role its locale gives it.
+
+The steps, all driven by data:
+
+1. ``text.split`` cuts the sentence into words, numbers and punctuation.
+2. The catalog claims project and service names first (longest match), so a
+   number inside a name (``Project 2000``) stays part of the name.
+3. The lexicon gives each remaining word, or phrase of words, its role
+   (``HOUR``, ``FROM``, ``WEEKDAY``, ...). A word such as ``1h30`` or ``9am``
+   that the lexicon does not know whole is read as its digit and letter parts
+   when every letter part is a lexicon word.
+4. Anything else is a ``WORD``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Catalog, Item
+from .lexicon import Lexicon, Sense
+from .text import Word
+
+# Punctuation the grammar knows by shape, whatever the language.
+_PUNCT_ROLES = {"-": "DASH", "–": "DASH", "—": "DASH", "/": "SLASH"}
+_PARTS = re.compile(r"\d+|[^\W\d_]+")
+# Roles after which "MONTH NUM" is a person and an amount ("met Jan 2 uur").
+_UNITS = frozenset({"HOUR", "MINUTE", "QUARTER_HOUR", "DAY"})
+
+
+@dataclass(slots=True)
+class LexToken:
+    """One token: its grammar role, value and where it stands in the text."""
+
+    role: str
+    value: Any
+    text: str
+    start: int
+    end: int
+    filler: bool = False
+    items: tuple[Item, ...] = ()
+    leading_zero: bool = False
+    from_lexicon: bool = False
+
+
+def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple[int, tuple]]:
+    """Catalog matches as ``{first word index: (end word index, items)}``."""
+    if not catalog or not len(catalog):
+        return {}
+    positions = [i for i, w in enumerate(words) if w.kind != "punct"]
+    found = {}
+    for match in catalog.find([words[i].norm for i in positions]):
+        first = positions[match.start]
+        last = positions[match.end - 1]
+        found[first] = (last + 1, match.items)
+    return found
+
+
+def tokenize(
+    words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]
+) -> tuple[list[LexToken], int]:
+    """Give every word its role in ``lexicon``; return the tokens and how many
+    words the lexicon explained (used to pick a locale)."""
+    tokens: list[LexToken] = []
+    explained = 0
+    i, n = 0, len(words)
+    phrases = lexicon.phrases
+    fillers = lexicon.fillers
+    while i < n:
+        word = words[i]
+        if i in names:
+            end, items = names[i]
+            last = words[end - 1]
+            text = _source(words, i, end)
+            tokens.append(LexToken("WORD", None, text, word.start, last.end, items=items))
+            explained += end - i
+            i = end
+            continue
+        found = _lookup(words, i, phrases) if word.kind in ("word", "punct") else None
+        if found is not None:
+            end, sense = found
+            last = words[end - 1]
+            filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
+            value = lexicon.half_hour if sense.role == "HALF" else sense.value
+            tokens.append(
+                LexToken(sense.role, value, _source(words, i, end), word.start, last.end,
+                         filler=filler, from_lexicon=True)
+            )
+            explained += 1
+            i = end
+            continue
+        new = _shape(word, lexicon)
+        tokens.extend(new)
+        explained += sum(1 for t in new if t.from_lexicon or t.filler)
+        i += 1
+    _people_are_not_months(tokens)
+    return tokens, explained
+
+
+def _source(words: list[Word], start: int, end: int) -> str:
+    return " ".join(w.text for w in words[start:end] if w.kind != "punct") or words[start].text
+
+
+def _lookup(words: list[Word], i: int, phrases) -> tuple[int, Sense] | None:
+    """Longest lexicon phrase starting at word ``i``; punctuation inside a
+    phrase is skipped (``twenty-five``, ``t/m``)."""
+    candidates = phrases.get(words[i].norm)
+    if not candidates:
+        return None
+    for phrase, sense in candidates:
+        j, k = i + 1, 1
+        while k < len(phrase):
+            while j < len(words) and words[j].kind == "punct":
+                j += 1
+            if j >= len(words) or words[j].norm != phrase[k]:
+                break
+            j += 1
+            k += 1
+        if k == len(phrase):
+            return j, sense
+    return None
+
+
+def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
+    """Tokens for a word the lexicon does not know whole, read from its shape."""
+    kind = word.kind
+    if kind == "iso":
+        return [LexToken("ISO", word.text, word.text, word.start, word.end)]
+    if kind == "clock":
+        hour, minute = word.text.split(":")
+        return [LexToken("CLOCK", (int(hour), int(minute)), word.text, word.start, word.end,
+                         leading_zero=hour.startswith("0"))]
+    if kind == "decimal":
+        return [LexToken("DEC", float(word.text.replace(",", ".")), word.text, word.start, word.end)]
+    if kind == "punct":
+        return [LexToken(_PUNCT_ROLES.get(word.text, "WORD"), None, word.text, word.start, word.end)]
+    if word.text.isdigit():
+        return [_number(word.text, word.start)]
+    filler = word.norm in lexicon.fillers
+    parts = list(_PARTS.finditer(word.norm)) if any(c.isdigit() for c in word.text) else ()
+    if len(parts) > 1 and len(word.norm) == len(word.text):
+        split = []
+        for part in parts:
+            start = word.start + part.start()
+            value = part.group()
+            if value.isdigit():
+                split.append(_number(value, start))
+                continue
+            senses = lexicon.phrases.get(value)
+            sense = next((s for p, s in senses or () if len(p) == 1), None)
+            if sense is None:
+                break
+            split.append(LexToken(sense.role, sense.value, word.text[part.start():part.end()],
+                                  start, start + len(value), from_lexicon=True))
+        else:
+            return split
+    return [LexToken("WORD", None, word.text, word.start, word.end, filler=filler,
+                     from_lexicon=filler)]
+
+
+def _number(digits: str, start: int) -> LexToken:
+    role = "YEAR" if len(digits) == 4 else "NUM"
+    return LexToken(role, int(digits), digits, start, start + len(digits),
+                    leading_zero=len(digits) > 1 and digits.startswith("0"))
+
+
+def _people_are_not_months(tokens: list[LexToken]) -> None:
+    """``met Jan 2 uur``: a month name followed by an amount and a unit is a
+    name, not a date."""
+    for k in range(len(tokens) - 2):
+        if (
+            tokens[k].role == "MONTH"
+            and tokens[k + 1].role in ("NUM", "DEC")
+            and tokens[k + 2].role in _UNITS
+        ):
+            tokens[k].role = "WORD"

@@ -1,0 +1,1 @@
+"""The HTTP service: a Timi-compatible JSON API on Starlette (see ``create_app``)."""

@@ -1,0 +1,87 @@
+"""The application: ``create_app`` wires storage, routes, errors and limits."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import os
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from nlentry.storage import Database, migrate
+
+from .catalogs import CatalogCache
+from .errors import exception_handlers
+from .routes import routes
+from .suffix import JsonSuffixMiddleware
+
+REDIS_URL_ENV = "NLENTRY_REDIS_URL"
+RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+logger = logging.getLogger("nlentry.api")
+
+
+def create_app(
+    database_url: str | None = None,
+    *,
+    rate_limit_per_minute: int = 120,
+    redis_url: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
+    """The API on ``database_url`` (default ``$NLENTRY_DATABASE_URL`` or ``./nlentry.db``).
+
+    The database is migrated here. Rate limits count in memory, or in Redis
+    when ``redis_url`` is given.
+    """
+    db = Database(database_url)
+    migrate(db.engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        db.dispose()
+
+    app = Starlette(
+        routes=[*routes, *_optional_routes("docs")],
+        middleware=[Middleware(JsonSuffixMiddleware)],
+        exception_handlers=exception_handlers,
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.catalogs = CatalogCache()
+    app.state.max_body_bytes = max_body_bytes
+    app.state.limiter = _rate_limiter(rate_limit_per_minute, redis_url)
+    return app
+
+
+def _rate_limiter(per_minute: int, redis_url: str | None):
+    try:
+        from .ratelimit import RateLimiter
+    except ImportError:
+        logger.warning("nlentry.api.ratelimit is missing: requests are not rate limited")
+        return None
+    return RateLimiter(per_minute, redis_url)
+
+
+def _optional_routes(module: str) -> list[BaseRoute]:
+    """The ``routes`` of a sibling module (``/openapi.json``, ``/docs``), if it exists."""
+    try:
+        found = importlib.import_module(f"{__package__}.{module}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__package__}.{module}":
+            raise
+        return []
+    return list(getattr(found, "routes", []))
+
+
+def app_from_env() -> Starlette:
+    """A factory for uvicorn (``--factory``): configured by environment variables."""
+    return create_app(
+        os.environ.get("NLENTRY_DATABASE_URL"),
+        rate_limit_per_minute=int(os.environ.get(RATE_LIMIT_ENV, "120")),
+        redis_url=os.environ.get(REDIS_URL_ENV) or None,
+    )

@@ -1,0 +1,108 @@
+"""Who is calling: the four ways a Timi client sends its credentials.
+
+* ``X-Api-Key: EMAIL:TOKEN``
+* HTTP Basic: e-mail as user name and token as password, or the token alone
+  as user name
+* ``Authorization: Bearer TOKEN``
+* ``email`` and ``token`` as query parameters or form fields
+
+When an e-mail is given it must be the token owner's. Tokens are never
+logged: nothing here logs at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nlentry.storage.models import User, Workspace
+from nlentry.storage.tokens import find_token
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request."""
+
+    user_id: int
+    workspace_id: int
+    token_id: int
+    email: str
+    display_name: str
+    locale: str
+    catalog_versions: tuple[int, int]
+
+
+def credentials_from(
+    headers: Mapping[str, str], query: Mapping[str, Any], fields: Mapping[str, Any]
+) -> Credentials | None:
+    api_key = headers.get("x-api-key")
+    if api_key:
+        email, separator, token = api_key.rpartition(":")
+        return Credentials(token.strip(), email.strip() or None) if separator else Credentials(
+            api_key.strip()
+        )
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return Credentials(value.strip())
+    if scheme.lower() == "basic" and value.strip():
+        return _basic(value.strip())
+    for source in (fields, query):
+        token = source.get("token")
+        if isinstance(token, str) and token:
+            email = source.get("email") or fields.get("email") or query.get("email")
+            return Credentials(token, email if isinstance(email, str) and email else None)
+    return None
+
+
+def _basic(value: str) -> Credentials | None:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, _, password = decoded.partition(":")
+    if password:
+        return Credentials(password, user or None)
+    return Credentials(user) if user else None
+
+
+def authenticate(session: Session, credentials: Credentials | None) -> Caller | None:
+    if credentials is None or not credentials.token:
+        return None
+    token = find_token(session, credentials.token)
+    if token is None:
+        return None
+    row = session.execute(
+        select(User, Workspace.catalog_version)
+        .join(Workspace, Workspace.id == User.workspace_id)
+        .where(User.id == token.user_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    user, workspace_version = row
+    if credentials.email is not None and credentials.email.strip().lower() != user.email:
+        return None
+    return Caller(
+        user_id=user.id,
+        workspace_id=user.workspace_id,
+        token_id=token.id,
+        email=user.email,
+        display_name=user.display_name,
+        locale=user.locale,
+        catalog_versions=(workspace_version, user.catalog_version),
+    )
+
+
+__all__ = ["Caller", "Credentials", "authenticate", "credentials_from"]

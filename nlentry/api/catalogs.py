@@ -1,0 +1,42 @@
+"""The parser's catalog per user, cached and rebuilt when it changes.
+
+The cache key holds the workspace's and the user's ``catalog_version``; any
+change to a project, service or alias bumps one of them, so a stale catalog
+is never used, whichever process made the change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy.orm import Session
+
+from nlentry import Catalog
+from nlentry.storage.catalogs import catalog_data, catalog_versions
+
+from .auth import Caller
+
+
+class CatalogCache:
+    def __init__(self, max_users: int = 1024):
+        self.max_users = max_users
+        self._items: OrderedDict[int, tuple[tuple[int, int], Catalog]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, session: Session, caller: Caller) -> Catalog:
+        versions = catalog_versions(session, caller.user_id)
+        with self._lock:
+            cached = self._items.get(caller.user_id)
+            if cached is not None and cached[0] == versions:
+                self._items.move_to_end(caller.user_id)
+                return cached[1]
+        catalog = Catalog.from_dict(catalog_data(session, caller.user_id, caller.workspace_id))
+        with self._lock:
+            self.builds += 1
+            self._items[caller.user_id] = (versions, catalog)
+            self._items.move_to_end(caller.user_id)
+            while len(self._items) > self.max_users:
+                self._items.popitem(last=False)
+        return catalog

@@ -1,0 +1,74 @@
+"""``/services``: the workspace's services (activities) with the caller's aliases."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from nlentry.storage.catalogs import aliases_by_target, bump_workspace_catalog
+from nlentry.storage.models import Service
+
+from .aliases import aliases_of, replace_aliases
+from .handlers import Call, authenticated
+from .lookups import path_id, workspace_object
+from .shapes import service_json
+from .validation import FieldErrors, read_boolean, read_name_list, read_text
+
+
+@authenticated
+def list_services(call: Call) -> Response:
+    aliases = aliases_by_target(call.session, call.caller.user_id)
+    services = call.session.scalars(
+        select(Service).where(Service.workspace_id == call.caller.workspace_id).order_by(Service.id)
+    )
+    return JSONResponse([service_json(s, aliases.get(("service", s.id), [])) for s in services])
+
+
+@authenticated
+def show_service(call: Call) -> Response:
+    service = workspace_object(call.session, Service, call.caller, path_id(call.path_params["id"]))
+    names = aliases_of(call.session, call.caller, "service", service.id)
+    return JSONResponse(service_json(service, names))
+
+
+@authenticated(write=True)
+def create_service(call: Call) -> Response:
+    service = Service(workspace_id=call.caller.workspace_id, active=True)
+    errors = call.errors()
+    aliases = _apply_fields(call, service, errors, creating=True)
+    errors.raise_if_any()
+    call.session.add(service)
+    call.session.flush()
+    if aliases is not None:
+        replace_aliases(call.session, call.caller, "service", service.id, aliases, errors)
+    bump_workspace_catalog(call.session, call.caller.workspace_id)
+    names = aliases_of(call.session, call.caller, "service", service.id)
+    return JSONResponse(service_json(service, names), 201)
+
+
+@authenticated(write=True)
+def update_service(call: Call) -> Response:
+    service = workspace_object(call.session, Service, call.caller, path_id(call.path_params["id"]))
+    errors = call.errors()
+    aliases = _apply_fields(call, service, errors, creating=False)
+    errors.raise_if_any()
+    if aliases is not None:
+        replace_aliases(call.session, call.caller, "service", service.id, aliases, errors)
+    bump_workspace_catalog(call.session, call.caller.workspace_id)
+    names = aliases_of(call.session, call.caller, "service", service.id)
+    return JSONResponse(service_json(service, names))
+
+
+def _apply_fields(call: Call, service: Service, errors: FieldErrors, *, creating: bool):
+    fields = call.fields
+    if creating or "name" in fields:
+        name = read_text(fields.get("name"), "name", errors)
+        if name is not None:
+            service.name = name.strip()
+    if "active" in fields:
+        active = read_boolean(fields["active"], "active", errors)
+        if active is not None:
+            service.active = active
+    if "aliases" in fields:
+        return read_name_list(fields["aliases"], "aliases", errors)
+    return None

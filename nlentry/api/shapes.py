@@ -1,0 +1,72 @@
+"""The JSON shapes of clients, projects, services and time entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """A stored naive-UTC datetime as ISO 8601 with ``Z``."""
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+def clock(value: dt.time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def client_ref(client: Client | None) -> dict[str, Any] | None:
+    return None if client is None else {"id": client.id, "name": client.name}
+
+
+def project_json(project: Project, aliases: list[str]) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "active": project.active,
+        "client": client_ref(project.client),
+        "aliases": aliases,
+    }
+
+
+def service_json(service: Service, aliases: list[str]) -> dict[str, Any]:
+    return {"id": service.id, "name": service.name, "active": service.active, "aliases": aliases}
+
+
+def client_json(client: Client, projects: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": client.id, "name": client.name, "active": client.active, "projects": projects}
+
+
+def elapsed_seconds(started_at: dt.datetime, now: dt.datetime | None = None) -> int:
+    """Whole seconds a timer has run, counting a started second (at least 1)."""
+    seconds = ((now or utcnow()) - started_at).total_seconds()
+    return max(1, math.ceil(seconds))
+
+
+def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, Any]:
+    duration = entry.duration
+    if entry.timer_started_at is not None:
+        duration = entry.duration + elapsed_seconds(entry.timer_started_at, now)
+    project = entry.project
+    return {
+        "id": entry.id,
+        "body": entry.body,
+        "description": entry.description,
+        "date": entry.date.isoformat(),
+        "duration": duration,
+        "start_time": clock(entry.start_time),
+        "end_time": clock(entry.end_time),
+        "project": None
+        if project is None
+        else {"id": project.id, "name": project.name, "client": client_ref(project.client)},
+        "service": None if entry.service is None else {
+            "id": entry.service.id, "name": entry.service.name
+        },
+        "user": {"id": entry.user.id, "display_name": entry.user.display_name},
+        "timer_started_at": timestamp(entry.timer_started_at),
+        "created_at": timestamp(entry.created_at),
+        "updated_at": timestamp(entry.updated_at),
+    }

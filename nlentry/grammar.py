@@ -23,12 +23,16 @@ from .tokens import LexToken
 
 # After this many re-reads of one chunk, the rest of it is read as words.
 _MAX_RETRIES = 8
+# Roles that open an expression and are plain fillers when it fails
+# ("van", "om", "tussen"): when an expression they opened cannot be finished,
+# they are the token read as a word, so what follows is read on its own.
+_OPENERS = frozenset({"FROM", "BETWEEN", "AT"})
 
 
 class _RoleToken(Token):
-    """A Lark token that carries its ``LexToken`` and its index."""
+    """A Lark token that carries its ``LexToken`` and its position in the token list (``at``)."""
 
-    __slots__ = ("index", "lex")
+    __slots__ = ("at", "lex")
 
 
 class _PassThrough(Lexer):
@@ -92,7 +96,7 @@ class PieceBuilder(Transformer):
         return children
 
     def other(self, children):
-        return Other(children[0].index)
+        return Other(children[0].at)
 
     # ---------------------------------------------------------- amounts
     def amount(self, children):
@@ -159,6 +163,8 @@ class PieceBuilder(Transformer):
     # ---------------------------------------------------------- clock times
     def clock(self, children):
         return children[0]
+
+    strong_clock = clock
 
     def clock_am(self, children):
         clock = children[0]
@@ -344,6 +350,16 @@ def read(tokens: list[LexToken]) -> list:
     return pieces
 
 
+def _opener(error: UnexpectedInput) -> int | None:
+    """Position of the token that opened the unfinished expression, if that
+    token is one of ``_OPENERS``."""
+    state = getattr(error, "state", None)
+    for value in getattr(state, "value_stack", ()):
+        if isinstance(value, _RoleToken):
+            return value.at if value.type in _OPENERS else None
+    return None
+
+
 def _read_chunk(parser: Lark, tokens, roles, start: int, end: int) -> list:
     pieces = []
     retries = 0
@@ -351,14 +367,17 @@ def _read_chunk(parser: Lark, tokens, roles, start: int, end: int) -> list:
         stream = []
         for i in range(start, end):
             token = _RoleToken(roles[i], tokens[i].text)
-            token.lex, token.index = tokens[i], i
+            token.lex, token.at = tokens[i], i
             stream.append(token)
         try:
             return pieces + parser.parse(stream)
         except UnexpectedInput as error:
-            bad = getattr(getattr(error, "token", None), "index", None)
+            bad = getattr(getattr(error, "token", None), "at", None)
             if bad is None or not start < bad <= end:
                 bad = end
+            opener = _opener(error)
+            if opener is not None and start <= opener < bad:
+                bad = opener + 1
             roles[bad - 1] = "WORD"
             retries += 1
             if bad - 1 == start:  # the chunk now starts with a word

@@ -55,16 +55,17 @@ def resolve_range(first: Clock, last: Clock, meridiem: str | None = None):
     """``(start, end, length)`` in minutes for a range, or ``None`` if invalid."""
     if not (_valid(first) and _valid(last)):
         return None
-    # "between 2 and 4pm": an afternoon end carries a bare start with it.
-    start_marker = meridiem
-    if last.meridiem == "pm" and first.meridiem is None and not first.explicit:
-        if first.hour < 12 and first.hour + 12 <= (last.hour % 12) + 12:
-            start_marker = "pm"
-    start = minutes(first, start_marker)
     end = minutes(last, meridiem)
-    if end <= start and not (last.explicit or last.meridiem) and end + 720 <= _DAY:
-        if end + 720 > start:
-            end += 720
+    start = minutes(first, meridiem)
+    # "between 2 and 4pm", "van 3 tot 5 's nachts": the end's marker carries a
+    # bare start with it when that keeps the start before the end.
+    if last.meridiem and first.meridiem is None and not first.explicit:
+        marked = minutes(first, last.meridiem)
+        if marked < end:
+            start = marked
+    bare_end = not (last.explicit or last.meridiem)
+    if bare_end and end <= start < end + 720 <= _DAY:
+        end += 720
     if end <= start:
         # crosses midnight: read the end as written
         end = written_minutes(last) if not last.meridiem else end

@@ -87,7 +87,7 @@ def tokenize(
                 LexToken(sense.role, value, _source(words, i, end), word.start, last.end,
                          filler=filler, from_lexicon=True)
             )
-            explained += 1
+            explained += sum(1 for w in words[i:end] if w.kind != "punct")
             i = end
             continue
         new = _shape(word, lexicon)
@@ -171,6 +171,7 @@ def _people_are_not_months(tokens: list[LexToken]) -> None:
     for k in range(len(tokens) - 2):
         if (
             tokens[k].role == "MONTH"
+            and (k == 0 or tokens[k - 1].role not in ("NUM", "ORD", "OF"))
             and tokens[k + 1].role in ("NUM", "DEC")
             and tokens[k + 2].role in _UNITS
         ):

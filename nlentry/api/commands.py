@@ -1,0 +1,127 @@
+"""``nlentry serve``, ``nlentry user add``, ``nlentry token revoke``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from nlentry.storage import (
+    AccountError,
+    Database,
+    create_user,
+    find_user,
+    get_or_create_workspace,
+    migrate,
+    revoke_token,
+    revoke_user_tokens,
+)
+from nlentry.storage.demo import seed_demo
+from nlentry.storage.engine import DATABASE_URL_ENV
+
+DEMO_SENTENCE = "2,5 uur met Rowan aan Timi gewerkt"
+
+
+def add_server_commands(commands) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--database-url", help=f"default: ${DATABASE_URL_ENV} or ./nlentry.db")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed the example workspace and print a token and a curl line")
+    serve.set_defaults(run=run_serve)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser("add", help="create a user and print its API token")
+    add.add_argument("email")
+    add.add_argument("--workspace", default="Default")
+    add.add_argument("--locale", choices=("nl", "en"), default="nl")
+    add.add_argument("--name", help="display name (default: the part before @)")
+    add.add_argument("--database-url")
+    add.set_defaults(run=run_user_add)
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    revoke = token.add_parser("revoke", help="revoke a token, or every token of --email")
+    revoke.add_argument("token", nargs="?")
+    revoke.add_argument("--email")
+    revoke.add_argument("--database-url")
+    revoke.set_defaults(run=run_token_revoke)
+
+
+def _database(args: argparse.Namespace) -> Database:
+    db = Database(args.database_url)
+    migrate(db.engine)
+    return db
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    db = _database(args)
+    try:
+        with db.write() as session:
+            workspace = get_or_create_workspace(session, args.workspace)
+            _, token = create_user(session, args.email, workspace=workspace,
+                                   locale=args.locale, display_name=args.name)
+            session.commit()
+    except AccountError as error:
+        print(f"nlentry: {error}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(token.value)
+    return 0
+
+
+def run_token_revoke(args: argparse.Namespace) -> int:
+    if not args.token and not args.email:
+        print("nlentry: give a TOKEN or --email", file=sys.stderr)
+        return 2
+    db = _database(args)
+    try:
+        with db.write() as session:
+            if args.token:
+                revoked = int(revoke_token(session, args.token))
+            else:
+                user = find_user(session, args.email)
+                revoked = 0 if user is None else revoke_user_tokens(session, user)
+            session.commit()
+    finally:
+        db.dispose()
+    if not revoked:
+        print("nlentry: no such live token", file=sys.stderr)
+        return 1
+    print(f"revoked {revoked} token(s)", file=sys.stderr)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.database_url:
+        os.environ[DATABASE_URL_ENV] = args.database_url
+    db = _database(args)  # migrate once, before any worker starts
+    if args.demo:
+        with db.write() as session:
+            token = seed_demo(session)
+            session.commit()
+        base = f"http://{args.host}:{args.port}/api/v1"
+        print(f"demo user: demo@example.com\ntoken: {token.value}")
+        print(f"curl -s -X POST {base}/time_entries.json "
+              f"-H 'Authorization: Bearer {token.value}' "
+              f"--data-urlencode 'body={DEMO_SENTENCE}'", flush=True)
+    db.dispose()
+    uvicorn.run(
+        "nlentry.api.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers if args.workers > 1 else None,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+    )
+    return 0

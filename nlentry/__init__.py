@@ -19,9 +19,9 @@ __all__ = [
     "Item",
     "Lexicon",
     "Span",
+    "__version__",
     "available_locales",
     "get_lexicon",
     "message",
     "parse",
-    "__version__",
 ]

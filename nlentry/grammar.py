@@ -312,7 +312,7 @@ class PieceBuilder(Transformer):
     date_month_day_year = date_day_month_year
 
     def date_numeric(self, children):
-        numbers = [_value(c) for c in children if c.type in ("NUM", "YEAR")]
+        numbers = [_value(c) for c in children if c.type in ("NUM", "PAIR", "YEAR")]
         day, month = numbers[0], numbers[1]
         year = numbers[2] if len(numbers) == 3 else None
         if year is not None and year < 100:

@@ -69,7 +69,7 @@ def tokenize(
     fillers = lexicon.fillers
     while i < n:
         word = words[i]
-        if i in names:
+        if i in names and not _day_number_before_month(tokens, words, i, names, phrases):
             end, items = names[i]
             last = words[end - 1]
             text = _source(words, i, end)
@@ -94,8 +94,16 @@ def tokenize(
         tokens.extend(new)
         explained += sum(1 for t in new if t.from_lexicon or t.filler)
         i += 1
-    _people_are_not_months(tokens)
+    _settle_numbers_and_months(tokens)
     return tokens, explained
+
+
+def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
+    """A one-word name that is also a month, right after a day number, is a
+    date (``3 jan``), not the name (``met Jan``)."""
+    if names[i][0] != i + 1 or not tokens or tokens[-1].role not in ("NUM", "ORD", "OF"):
+        return False
+    return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
 
 
 def _source(words: list[Word], start: int, end: int) -> str:
@@ -165,11 +173,23 @@ def _number(digits: str, start: int) -> LexToken:
                     leading_zero=len(digits) > 1 and digits.startswith("0"))
 
 
-def _people_are_not_months(tokens: list[LexToken]) -> None:
-    """``met Jan 2 uur``: a month name followed by an amount and a unit is a
-    name, not a date."""
+def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
+    """Two readings that need a look two tokens ahead, settled here so the
+    grammar stays LALR(1):
+
+    * a number that starts a dashed or slashed pair (``16-03``, ``9-12u``) is
+      a ``PAIR``, never the minutes of a duration before it (``2 uur 16-03``);
+    * ``met Jan 2 uur``: a month name followed by an amount and a unit is a
+      name, not a date.
+    """
     for k in range(len(tokens) - 2):
         if (
+            tokens[k].role == "NUM"
+            and tokens[k + 1].role in ("DASH", "SLASH")
+            and tokens[k + 2].role in ("NUM", "YEAR")
+        ):
+            tokens[k].role = "PAIR"
+        elif (
             tokens[k].role == "MONTH"
             and (k == 0 or tokens[k - 1].role not in ("NUM", "ORD", "OF"))
             and tokens[k + 1].role in ("NUM", "DEC")

@@ -42,28 +42,36 @@ def seed_demo(session: Session, locale: str = "nl") -> IssuedToken:
     user, token = create_user(
         session, DEMO_EMAIL, workspace=workspace, locale=locale, display_name="Demo"
     )
-    free = session.scalar(select(Project.id).where(Project.id.in_([p[0] for p in PROJECTS])))
-    keep_ids = free is None  # the spec's ids, when nobody uses them yet
+    seed_example_catalog(session, workspace.id, user.id)
+    return token
+
+
+def seed_example_catalog(session: Session, workspace_id: int, user_id: int) -> None:
+    """The spec's clients, projects and services in a workspace, the aliases for one user."""
+    keep_ids = not any(  # the spec's ids, when nobody uses them yet
+        session.scalar(select(model.id).where(model.id.in_([row[0] for row in rows])).limit(1))
+        for model, rows in ((Client, CLIENTS), (Project, PROJECTS), (Service, SERVICES))
+    )
     clients = {}
     for id, name in CLIENTS:
-        client = Client(workspace_id=workspace.id, name=name, **({"id": id} if keep_ids else {}))
+        client = Client(workspace_id=workspace_id, name=name, **({"id": id} if keep_ids else {}))
         session.add(client)
         session.flush()
         clients[id] = client.id
     for id, name, client_id, aliases in PROJECTS:
-        project = Project(workspace_id=workspace.id, name=name, client_id=clients[client_id],
+        project = Project(workspace_id=workspace_id, name=name, client_id=clients[client_id],
                           **({"id": id} if keep_ids else {}))
         session.add(project)
         session.flush()
         for alias in aliases:
-            session.add(_alias(user.id, alias, project_id=project.id))
+            session.add(_alias(user_id, alias, project_id=project.id))
     for id, name, aliases in SERVICES:
-        service = Service(workspace_id=workspace.id, name=name,
+        service = Service(workspace_id=workspace_id, name=name,
                           **({"id": id} if keep_ids else {}))
         session.add(service)
         session.flush()
         for alias in aliases:
-            session.add(_alias(user.id, alias, service_id=service.id))
+            session.add(_alias(user_id, alias, service_id=service.id))
     session.flush()
     if keep_ids and session.bind.dialect.name == "postgresql":
         for table in ("clients", "projects", "services"):
@@ -71,9 +79,8 @@ def seed_demo(session: Session, locale: str = "nl") -> IssuedToken:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             ))
-    bump_workspace_catalog(session, workspace.id)
-    bump_user_catalog(session, user.id)
-    return token
+    bump_workspace_catalog(session, workspace_id)
+    bump_user_catalog(session, user_id)
 
 
 def _alias(user_id: int, name: str, **target: int) -> Alias:

@@ -1,0 +1,106 @@
+"""A fresh database per test: SQLite in ``tmp_path`` by default, PostgreSQL when
+``NLENTRY_TEST_DATABASE_URL`` is set (``postgresql+psycopg://user@host/any``):
+each test then gets its own database, created through the server's
+``postgres`` database and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from nlentry.api.app import create_app
+from nlentry.storage import create_user, get_or_create_workspace
+from nlentry.storage.demo import seed_example_catalog
+
+TEST_DATABASE_URL_ENV = "NLENTRY_TEST_DATABASE_URL"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    server = os.environ.get(TEST_DATABASE_URL_ENV)
+    if not server:
+        yield f"sqlite:///{tmp_path / 'nlentry.db'}"
+        return
+    name = f"nlentry_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(
+        make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(database_url, rate_limit_per_minute=100_000)
+    yield app
+    app.state.db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return TestClient(app)
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    token: str
+    workspace_id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def add_account(app, email: str, workspace: str = "Acme", locale: str = "nl") -> Account:
+    with app.state.db.write() as session:
+        ws = get_or_create_workspace(session, workspace)
+        user, token = create_user(session, email, workspace=ws, locale=locale)
+        session.commit()
+        return Account(user.id, user.email, token.value, ws.id)
+
+
+@pytest.fixture
+def alice(app) -> Account:
+    return add_account(app, "alice@acme.nl")
+
+
+@pytest.fixture
+def bob(app, alice) -> Account:
+    """Alice's colleague: same workspace, own aliases and entries."""
+    return add_account(app, "bob@acme.nl")
+
+
+@pytest.fixture
+def carol(app, alice) -> Account:
+    """Another workspace altogether."""
+    return add_account(app, "carol@other.example", workspace="Other", locale="en")
+
+
+@pytest.fixture
+def example_catalog(app, alice) -> Account:
+    """The parsing spec's catalog in Alice's workspace, with her aliases (Rowan -> Timi)."""
+    with app.state.db.write() as session:
+        seed_example_catalog(session, alice.workspace_id, alice.id)
+        session.commit()
+    return alice
+
+
+@pytest.fixture
+def make_account():
+    """``make_account(app, email, workspace="Acme", locale="nl") -> Account``."""
+    return add_account

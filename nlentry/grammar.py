@@ -63,8 +63,8 @@ def _value(token: _RoleToken):
     return token.lex.value
 
 
-def _tokens(children, role: str) -> list[_RoleToken]:
-    return [c for c in children if isinstance(c, Token) and c.type == role]
+def _first(children, *roles: str) -> _RoleToken:
+    return next(c for c in children if isinstance(c, Token) and c.type in roles)
 
 
 def _clock(hour: int, minute: int, children, *, explicit: bool = False, meridiem=None) -> Clock:
@@ -300,19 +300,19 @@ class PieceBuilder(Transformer):
         return _day(children, "date", (year, month, day))
 
     def date_day_month(self, children):
-        day, month = _tokens(children, "NUM")[0], _tokens(children, "MONTH")[0]
+        day, month = _first(children, "NUM", "LEAD"), _first(children, "MONTH")
         return _day(children, "date", (None, _value(month), _value(day)))
 
     def date_day_month_year(self, children):
-        day, month = _tokens(children, "NUM")[0], _tokens(children, "MONTH")[0]
-        year = _tokens(children, "YEAR")[0]
+        day, month = _first(children, "NUM", "LEAD"), _first(children, "MONTH")
+        year = _first(children, "YEAR")
         return _day(children, "date", (_value(year), _value(month), _value(day)))
 
     date_month_day = date_day_month
     date_month_day_year = date_day_month_year
 
     def date_numeric(self, children):
-        numbers = [_value(c) for c in children if c.type in ("NUM", "PAIR", "YEAR")]
+        numbers = [_value(c) for c in children if c.type in ("NUM", "LEAD", "YEAR")]
         day, month = numbers[0], numbers[1]
         year = numbers[2] if len(numbers) == 3 else None
         if year is not None and year < 100:

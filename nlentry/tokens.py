@@ -101,7 +101,7 @@ def tokenize(
 def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
     """A one-word name that is also a month, right after a day number, is a
     date (``3 jan``), not the name (``met Jan``)."""
-    if names[i][0] != i + 1 or not tokens or tokens[-1].role not in ("NUM", "ORD", "OF"):
+    if names[i][0] != i + 1 or not tokens or tokens[-1].role not in ("NUM", "LEAD", "ORD", "OF"):
         return False
     return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
 
@@ -174,24 +174,29 @@ def _number(digits: str, start: int) -> LexToken:
 
 
 def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
-    """Two readings that need a look two tokens ahead, settled here so the
-    grammar stays LALR(1):
+    """Readings that need a look more than one token ahead, settled here so
+    the grammar stays LALR(1):
 
-    * a number that starts a dashed or slashed pair (``16-03``, ``9-12u``) is
-      a ``PAIR``, never the minutes of a duration before it (``2 uur 16-03``);
+    * a number that leads a date or a dashed range (``16-03``, ``9-12u``,
+      ``16 maart``, ``16th of march``) is a ``LEAD``, never the minutes of a
+      duration before it (``2 uur 16-03``);
     * ``met Jan 2 uur``: a month name followed by an amount and a unit is a
       name, not a date.
     """
-    for k in range(len(tokens) - 2):
-        if (
-            tokens[k].role == "NUM"
-            and tokens[k + 1].role in ("DASH", "SLASH")
-            and tokens[k + 2].role in ("NUM", "YEAR")
-        ):
-            tokens[k].role = "PAIR"
+    n = len(tokens)
+    for k in range(n):
+        role = tokens[k].role
+        if role == "NUM":
+            after = [t.role for t in tokens[k + 1 : k + 4]]
+            pair = len(after) >= 2 and after[0] in ("DASH", "SLASH") and after[1] in ("NUM", "YEAR")
+            while after and after[0] in ("ORD", "OF"):
+                after.pop(0)
+            if pair or (after and after[0] == "MONTH"):
+                tokens[k].role = "LEAD"
         elif (
-            tokens[k].role == "MONTH"
-            and (k == 0 or tokens[k - 1].role not in ("NUM", "ORD", "OF"))
+            role == "MONTH"
+            and k + 2 < n
+            and (k == 0 or tokens[k - 1].role not in ("NUM", "LEAD", "ORD", "OF"))
             and tokens[k + 1].role in ("NUM", "DEC")
             and tokens[k + 2].role in _UNITS
         ):

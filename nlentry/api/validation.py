@@ -128,7 +128,9 @@ def read_text(
     required: bool = True,
 ) -> str | None:
     """A string (stored verbatim); blank is refused when ``required``."""
-    if value is None and not required:
+    if value is None:
+        if required:
+            errors.add(field, "blank")
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)

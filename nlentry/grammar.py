@@ -181,6 +181,11 @@ class PieceBuilder(Transformer):
         hour = _value(token)
         return _clock(hour, 0, children, explicit=token.lex.leading_zero or hour > 12)
 
+    def clock_hour_minutes(self, children):
+        hour = children[0]
+        return _clock(_value(hour), _value(children[2]), children,
+                      explicit=hour.lex.leading_zero or _value(hour) > 12)
+
     def clock_hm(self, children):
         token = children[0]
         hour, minute = _value(token)

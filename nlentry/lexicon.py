@@ -53,6 +53,8 @@ class Lexicon:
     # first word -> [(phrase words, sense)], longest phrase first
     phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = field(repr=False)
     path: Path | None = None
+    #: every word that appears in a phrase or is a filler
+    known: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Lexicon:
@@ -93,6 +95,7 @@ class Lexicon:
             fillers=fillers,
             messages=dict(data.get("messages", {})),
             phrases=phrases,
+            known=fillers.union(*(p for bucket in phrases.values() for p, _ in bucket)),
         )
 
     def message(self, key: str) -> str:
@@ -100,10 +103,14 @@ class Lexicon:
         return self.messages.get(key, key.replace("_", " "))
 
 
-def locale_dirs() -> list[Path]:
+def locale_dirs() -> tuple[Path, ...]:
     """Directories searched for ``<code>.toml``, extra ones first."""
-    extra = [Path(p) for p in os.environ.get(LOCALE_PATH_ENV, "").split(os.pathsep) if p]
-    return [*extra, data_dir("locales")]
+    return _dirs(os.environ.get(LOCALE_PATH_ENV, ""))
+
+
+@cache
+def _dirs(extra: str) -> tuple[Path, ...]:
+    return (*(Path(p) for p in extra.split(os.pathsep) if p), data_dir("locales"))
 
 
 def available_locales() -> list[str]:
@@ -122,7 +129,7 @@ def _load(code: str, dirs: tuple[Path, ...]) -> Lexicon:
 
 def get_lexicon(code: str) -> Lexicon:
     """The lexicon for ``code`` (``nl``, ``en``, ...); ``LookupError`` if unknown."""
-    return _load(code, tuple(locale_dirs()))
+    return _load(code, locale_dirs())
 
 
 def message(locale: str, key: str) -> str:
@@ -139,7 +146,7 @@ def message(locale: str, key: str) -> str:
 
 def all_lexicons() -> tuple[Lexicon, ...]:
     """Every locale on the search path (what ``locale="auto"`` reads with)."""
-    return _all(tuple(locale_dirs()))
+    return _all(locale_dirs())
 
 
 @cache

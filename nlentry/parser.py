@@ -18,7 +18,7 @@ from .grammar import read
 from .lexicon import Lexicon, all_lexicons, get_lexicon
 from .pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
 from .text import split
-from .tokens import LexToken, catalog_spans, tokenize
+from .tokens import LexToken, catalog_spans, explained, tokenize
 
 #: Hours in a working day (``hele dag``, ``a day``).
 WORKING_DAY_HOURS = 8.0
@@ -59,17 +59,15 @@ def parse(
 
 def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[LexToken]]:
     if isinstance(locale, Lexicon):
-        return locale, tokenize(words, locale, names)[0]
-    if locale != "auto":
+        lexicon = locale
+    elif locale != "auto":
         lexicon = get_lexicon(locale)
-        return lexicon, tokenize(words, lexicon, names)[0]
-    best = None
-    for lexicon in all_lexicons():
-        tokens, explained = tokenize(words, lexicon, names)
-        key = (explained, lexicon.code == default_locale)
-        if best is None or key > best[0]:
-            best = (key, lexicon, tokens)
-    return best[1], best[2]
+    else:
+        lexicon = max(
+            all_lexicons(),
+            key=lambda lex: (explained(words, lex, names), lex.code == default_locale),
+        )
+    return lexicon, tokenize(words, lexicon, names)
 
 
 def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -> Entry:

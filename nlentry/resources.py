@@ -7,11 +7,13 @@ top of the repository.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
+@cache
 def data_dir(name: str) -> Path:
     """Return the directory ``name`` (``grammar`` or ``locales``)."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):

@@ -57,13 +57,26 @@ def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple
     return found
 
 
+def explained(words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]) -> int:
+    """How many words of the sentence ``lexicon`` knows (catalog names aside):
+    the measure ``locale="auto"`` picks a locale by."""
+    known = lexicon.known
+    count, i, n = 0, 0, len(words)
+    while i < n:
+        if i in names:
+            i = names[i][0]
+            continue
+        if words[i].norm in known:
+            count += 1
+        i += 1
+    return count
+
+
 def tokenize(
     words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]
-) -> tuple[list[LexToken], int]:
-    """Give every word its role in ``lexicon``; return the tokens and how many
-    words the lexicon explained (used to pick a locale)."""
+) -> list[LexToken]:
+    """Give every word its role in ``lexicon``."""
     tokens: list[LexToken] = []
-    explained = 0
     i, n = 0, len(words)
     phrases = lexicon.phrases
     fillers = lexicon.fillers
@@ -74,7 +87,6 @@ def tokenize(
             last = words[end - 1]
             text = _source(words, i, end)
             tokens.append(LexToken("WORD", None, text, word.start, last.end, items=items))
-            explained += end - i
             i = end
             continue
         found = _lookup(words, i, phrases) if word.kind in ("word", "punct") else None
@@ -87,15 +99,12 @@ def tokenize(
                 LexToken(sense.role, value, _source(words, i, end), word.start, last.end,
                          filler=filler, from_lexicon=True)
             )
-            explained += sum(1 for w in words[i:end] if w.kind != "punct")
             i = end
             continue
-        new = _shape(word, lexicon)
-        tokens.extend(new)
-        explained += sum(1 for t in new if t.from_lexicon or t.filler)
+        tokens.extend(_shape(word, lexicon))
         i += 1
     _settle_numbers_and_months(tokens)
-    return tokens, explained
+    return tokens
 
 
 def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
@@ -180,6 +189,9 @@ def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
     * a number that leads a date or a dashed range (``16-03``, ``9-12u``,
       ``16 maart``, ``16th of march``) is a ``LEAD``, never the minutes of a
       duration before it (``2 uur 16-03``);
+    * a number right after an hour unit is its minutes (``1h30``,
+      ``1 hour thirty``, ``1h 15m``): ``MINS``, unless another unit follows
+      it (``2 uur 3 dagen geleden``);
     * ``met Jan 2 uur``: a month name followed by an amount and a unit is a
       name, not a date.
     """
@@ -193,6 +205,10 @@ def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
                 after.pop(0)
             if pair or (after and after[0] == "MONTH"):
                 tokens[k].role = "LEAD"
+            elif k and tokens[k - 1].role == "HOUR" and (
+                k + 1 == n or tokens[k + 1].role not in _UNITS or tokens[k + 1].role == "MINUTE"
+            ):
+                tokens[k].role = "MINS"
         elif (
             role == "MONTH"
             and k + 2 < n

@@ -168,6 +168,11 @@ _ALIASES = {"type": "array", "items": {"type": "string"}, "description": "the ca
 _TIMESTAMP = {"type": "string", "format": "date-time", "examples": ["2016-03-27T09:30:00Z"]}
 _CLOCK = {"type": "string", "pattern": r"^\d{2}:\d{2}$", "examples": ["09:30"]}
 _DURATION = {"type": "integer", "description": "seconds"}
+_MESSAGES = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": "messages per field",
+}
 _BOOLEAN_FIELD = {
     "type": "boolean",
     "description": "in a form: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`",
@@ -224,8 +229,7 @@ def _schemas() -> dict[str, Schema]:
         ),
         "TimeEntry": obj(
             {"id": _ID, **entry_fields,
-             "user": obj({"id": _ID, "display_name": {"type": "string"}},
-                         ["id", "display_name"]),
+             "user": ref("UserRef"),
              "timer_started_at": {**nullable(_TIMESTAMP),
                                   "description": "set while the entry is a running timer"},
              "created_at": _TIMESTAMP,
@@ -240,27 +244,46 @@ def _schemas() -> dict[str, Schema]:
             ["current_page", "per_page", "total_entries", "time_entries"],
         ),
         "ParsePreview": obj(
-            {**entry_fields,
-             "candidates": obj(
-                 {"project": {"type": "array", "items": ref("NamedRef")},
-                  "service": {"type": "array", "items": ref("NamedRef")}},
-                 description="the possible projects or services when the text is ambiguous",
-             )},
-            ["body", "duration", "project", "service", "candidates"],
+            {"id": {"type": "null"}, **entry_fields,
+             "duration": {**nullable(_DURATION), "description": "seconds; null when none found"},
+             "user": ref("UserRef"),
+             "timer_started_at": {"type": "null"},
+             "created_at": {"type": "null"},
+             "updated_at": {"type": "null"},
+             "locale": {"type": "string", "description": "the locale that read the text"},
+             "candidates": {
+                 "type": "object",
+                 "additionalProperties": {"type": "array", "items": ref("Candidate")},
+                 "description": "`project` or `service`: the equally good matches when the "
+                                "text is ambiguous",
+             },
+             "errors": {**_MESSAGES, "description": "what the parser could not read"}},
+            ["id", *entry_fields, "user", "timer_started_at", "created_at", "updated_at",
+             "locale", "candidates", "errors"],
             description="what `POST /time_entries` would store; nothing is stored",
         ),
-        "Health": obj({"status": {"type": "string"}, "database": {"type": "string"}},
-                      ["status"]),
+        "Candidate": obj({"id": {"type": ["integer", "string"]}, "name": {"type": "string"}},
+                         ["id", "name"]),
+        "UserRef": obj({"id": _ID, "display_name": {"type": "string"}}, ["id", "display_name"]),
+        "Health": obj(
+            {"status": {"type": "string", "enum": ["ok", "unavailable"]},
+             "database": {"type": "string", "enum": ["ok", "unavailable"]}},
+            ["status", "database"],
+        ),
         "Info": obj(
             {"name": {"type": "string"}, "version": {"type": "string"},
-             "endpoints": {"type": "array", "items": {"type": "string"}}},
-            ["version", "endpoints"],
+             "api": {"type": "string"}, "database": {"type": "string"},
+             "endpoints": {"type": "array", "items": obj(
+                 {"method": {"type": "string"}, "path": {"type": "string"},
+                  "name": {"type": "string"}, "authenticated": {"type": "boolean"}},
+                 ["method", "path", "name", "authenticated"],
+             )}},
+            ["name", "version", "api", "endpoints"],
         ),
         "Error": obj({"message": {"type": "string"}}, ["message"],
                      examples=[{"message": "not found"}]),
         "ValidationError": obj(
-            {"errors": {"type": "object",
-                        "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+            {"errors": _MESSAGES},
             ["errors"],
             examples=[{"errors": {"duration": ["is geen getal"]}}],
         ),
@@ -283,12 +306,9 @@ def _schemas() -> dict[str, Schema]:
         ),
         "AliasInput": obj({"alias": _ALIAS}, ["alias"]),
         "TimeEntryInput": obj(entry_input),
-        "ParseInput": obj(
-            {"body": entry_input["body"],
-             "date": {**_DATE_TEXT, "description": "the day the text is relative to"}},
-            ["body"],
+        "TimerInput": obj(
+            {name: entry_input[name] for name in ("body", "date", "project_id", "service_id")},
         ),
-        "TimerInput": obj({"body": entry_input["body"]}, ["body"]),
     }
 
 
@@ -489,7 +509,7 @@ def _entry_paths() -> dict[str, Schema]:
                 {"201": response("the running entry", entry), **common(*_BODY_ERRORS)},
                 description="Project and service are parsed from `body`. A running timer is "
                             "stopped first and kept as an ordinary entry.",
-                request_body=body("TimerInput", "what the timer is for"),
+                request_body=body("TimerInput", "what the timer is for", required=False),
             ),
             "delete": operation(
                 "Timer", "stop_timer", "Stop the running timer",
@@ -504,8 +524,9 @@ def _entry_paths() -> dict[str, Schema]:
                 {"200": response("the entry that would be stored", ref("ParsePreview")),
                  **common(*_BODY_ERRORS)},
                 description="Stores nothing. `candidates` lists the possible projects or "
-                            "services when the text is ambiguous.",
-                request_body=body("ParseInput", "the sentence and an optional date"),
+                            "services when the text is ambiguous; `errors` what the parser "
+                            "could not read. Invalid override fields answer 422 as on create.",
+                request_body=body("TimeEntryCreate", "the sentence and optional overrides"),
             ),
         },
     }
@@ -518,7 +539,7 @@ def _meta_paths() -> dict[str, Schema]:
                 "Meta", "health", "Liveness: the service and its database answer",
                 {"200": response("healthy", ref("Health"), headers=False),
                  "503": {"description": "the database does not answer",
-                         "content": json_content(ref("Error"))}},
+                         "content": json_content(ref("Health"))}},
                 public=True,
             ),
         },

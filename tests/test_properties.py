@@ -225,12 +225,15 @@ def ranges(draw, locale):
     if draw(st.booleans()):  # whole and half hours are what people type most
         start = start - start % 30
         end = max(end - end % 30, start + 30)
+    # am/pm on both ends or on neither: "from 7:00 to 7:30pm" is left ambiguous by the spec
     a = draw(st.sampled_from(clock_phrases(locale, start)))
-    b = draw(st.sampled_from(clock_phrases(locale, end)))
+    b = draw(st.sampled_from([p for p in clock_phrases(locale, end)
+                              if _ampm(p) == _ampm(a)]))
     forms = ([f"van {a} tot {b}", f"tussen {a} en {b}"] if locale == "nl"
              else [f"from {a} to {b}", f"between {a} and {b}"])
     na = draw(st.sampled_from(clock_phrases(locale, start, numeric_only=True)))
-    nb = draw(st.sampled_from(clock_phrases(locale, end, numeric_only=True)))
+    nb = draw(st.sampled_from([p for p in clock_phrases(locale, end, numeric_only=True)
+                               if _ampm(p) == _ampm(na)]))
     if (":" in na or "." in na or "m" in na) and (":" in nb or "." in nb or "m" in nb):
         forms.append(f"{na}-{nb}")
     if start % 60 == 0 and end % 60 == 0:
@@ -302,16 +305,22 @@ def _prefixed(draw, locale, phrase, kind):
 
 
 def _join(draw, parts):
-    """Join sentence parts; a comma where two numbers would otherwise touch."""
-    text = ""
+    """Join sentence parts; a comma between a part with a number and one that starts
+    with a number (``2 uur, 3 dagen geleden``), so that no two numbers run together."""
+    text, previous = "", ""
     for part in parts:
         if not text:
             text = part
-        elif text[-1].isdigit() and part[0].isdigit():
+        elif part[0].isdigit() and any(c.isdigit() for c in previous):
             text += ", " + part
         else:
             text += draw(st.sampled_from([" ", " ", ", "])) + part
+        previous = part
     return text
+
+
+def _ampm(phrase: str) -> bool:
+    return phrase.endswith(("am", "pm"))
 
 
 @st.composite

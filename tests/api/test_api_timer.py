@@ -1,0 +1,107 @@
+"""The running timer: status, start, stop; one per user, even when starts race."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from starlette.testclient import TestClient
+
+from nlentry.storage.models import TimeEntry, utcnow
+
+TIMER = "/api/v1/time_entries/timer.json"
+
+
+def test_no_timer_is_404(client, alice):
+    answer = client.get(TIMER, headers=alice.headers)
+    assert answer.status_code == 404
+    assert answer.json() == {"message": "not found"}
+    assert client.delete(TIMER, headers=alice.headers).status_code == 404
+
+
+def test_lifecycle(client, example_catalog):
+    alice = example_catalog
+    started = client.post(TIMER, data={"body": "coden voor Rowan"}, headers=alice.headers)
+    assert started.status_code == 201
+    first = started.json()
+    assert first["timer_started_at"] is not None
+    assert first["project"]["id"] == 2 and first["service"]["id"] == 1
+    shown = client.get(TIMER, headers=alice.headers).json()
+    assert shown["id"] == first["id"] and shown["timer_started_at"] == first["timer_started_at"]
+    time.sleep(1.1)
+    later = client.get("/api/v1/time_entries/timer", headers=alice.headers).json()
+    assert later["duration"] > shown["duration"]
+
+    second = client.post(TIMER, data={"body": "meeting over de site"}, headers=alice.headers).json()
+    assert second["id"] != first["id"]
+    assert second["project"]["id"] == 3327 and second["service"]["id"] == 3
+    stopped_first = client.get(f"/api/v1/time_entries/{first['id']}",
+                               headers=alice.headers).json()
+    assert stopped_first["timer_started_at"] is None
+    assert stopped_first["duration"] >= 1 and stopped_first["end_time"] is not None
+    assert client.get(TIMER, headers=alice.headers).json()["id"] == second["id"]
+
+    stopped = client.delete(TIMER, headers=alice.headers)
+    assert stopped.status_code == 200
+    assert stopped.json()["id"] == second["id"]
+    assert stopped.json()["timer_started_at"] is None and stopped.json()["duration"] >= 1
+    assert client.get(TIMER, headers=alice.headers).status_code == 404
+    listed = client.get("/api/v1/time_entries", headers=alice.headers).json()
+    assert listed["total_entries"] == 2
+
+
+def test_timer_is_personal(client, alice, bob):
+    client.post(TIMER, data={"body": "werk"}, headers=alice.headers)
+    assert client.get(TIMER, headers=bob.headers).status_code == 404
+    assert client.delete(TIMER, headers=bob.headers).status_code == 404
+    assert client.get(TIMER, headers=alice.headers).status_code == 200
+
+
+def test_timer_without_body_and_with_overrides(client, alice):
+    project = client.post("/api/v1/projects", data={"name": "P"}, headers=alice.headers).json()
+    answer = client.post(TIMER, json={"project_id": project["id"]}, headers=alice.headers)
+    assert answer.status_code == 201
+    assert answer.json()["body"] == "" and answer.json()["project"]["id"] == project["id"]
+    bad = client.post(TIMER, data={"project_id": "zz"}, headers=alice.headers)
+    assert bad.status_code == 422 and bad.json() == {"errors": {"project_id": ["is geen getal"]}}
+
+
+def test_concurrent_starts_leave_exactly_one_running(app, alice):
+    count = 8
+    barrier = threading.Barrier(count)
+    statuses = []
+
+    def start(i):
+        client = TestClient(app)
+        barrier.wait()
+        statuses.append(client.post(TIMER, data={"body": f"taak {i}"},
+                                    headers=alice.headers).status_code)
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * count
+    with app.state.db.read() as session:
+        running = session.scalar(select(func.count()).select_from(TimeEntry).where(
+            TimeEntry.user_id == alice.id, TimeEntry.timer_started_at.is_not(None)))
+        total = session.scalar(select(func.count()).select_from(TimeEntry))
+    assert running == 1
+    assert total == count
+
+
+def test_the_database_refuses_a_second_running_timer(app, alice):
+    def running_entry():
+        return TimeEntry(user_id=alice.id, body="x", date=utcnow().date(), duration=0,
+                         timer_started_at=utcnow())
+
+    with app.state.db.write() as session:
+        session.add(running_entry())
+        session.commit()
+        session.add(running_entry())
+        with pytest.raises(IntegrityError):
+            session.commit()

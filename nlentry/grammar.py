@@ -332,16 +332,27 @@ def _parser() -> Lark:
 
 
 def read(tokens: list[LexToken]) -> list:
-    """Parse ``tokens`` into pieces, in text order.
+    """Parse ``tokens`` into pieces: expressions in text order, then an
+    ``Other`` for every token outside them.
 
-    ``WORD`` tokens are never part of an expression, so the stream is parsed
-    in chunks between them; that keeps the re-reads of a bad chunk local.
+    ``WORD`` tokens are never part of an expression, so the parser sees only
+    one of each run of them, as a wall between expressions. The sentence is
+    parsed in one pass; if an expression in it cannot be finished, it is read
+    again in chunks between words, so the re-reads stay local.
     """
     parser = _parser()
-    pieces: list = []
     roles = [t.role for t in tokens]
-    start = 0
     n = len(tokens)
+    words = [Other(i) for i in range(n) if roles[i] == "WORD"]
+    walls = [i for i in range(n) if roles[i] != "WORD" or (i and roles[i - 1] != "WORD")]
+    try:
+        found = parser.parse(_stream(tokens, roles, walls))
+    except UnexpectedInput:
+        pass
+    else:
+        return [p for p in found if type(p) is not Other or roles[p.index] != "WORD"] + words
+    pieces: list = []
+    start = 0
     while start < n:
         if roles[start] == "WORD":
             pieces.append(Other(start))
@@ -353,6 +364,15 @@ def read(tokens: list[LexToken]) -> list:
         pieces.extend(_read_chunk(parser, tokens, roles, start, end))
         start = end
     return pieces
+
+
+def _stream(tokens: list[LexToken], roles: list[str], positions) -> list[_RoleToken]:
+    stream = []
+    for i in positions:
+        token = _RoleToken(roles[i], tokens[i].text)
+        token.lex, token.at = tokens[i], i
+        stream.append(token)
+    return stream
 
 
 def _opener(error: UnexpectedInput) -> int | None:
@@ -369,13 +389,8 @@ def _read_chunk(parser: Lark, tokens, roles, start: int, end: int) -> list:
     pieces = []
     retries = 0
     while start < end:
-        stream = []
-        for i in range(start, end):
-            token = _RoleToken(roles[i], tokens[i].text)
-            token.lex, token.at = tokens[i], i
-            stream.append(token)
         try:
-            return pieces + parser.parse(stream)
+            return pieces + parser.parse(_stream(tokens, roles, range(start, end)))
         except UnexpectedInput as error:
             bad = getattr(getattr(error, "token", None), "at", None)
             if bad is None or not start < bad <= end:

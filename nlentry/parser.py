@@ -78,7 +78,7 @@ def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -
     start_at: StartAt | None = first.get(StartAt)
     daypart: Daypart | None = first.get(Daypart)
     meridiem = daypart.meridiem if daypart else None
-    others = [p.index for p in pieces if isinstance(p, Other)]
+    others = sorted(p.index for p in pieces if type(p) is Other)
 
     seconds = None
     if duration is not None:

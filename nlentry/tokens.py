@@ -24,6 +24,9 @@ from .text import Word
 
 # Punctuation the grammar knows by shape, whatever the language.
 _PUNCT_ROLES = {"-": "DASH", "–": "DASH", "—": "DASH", "/": "SLASH"}
+# Numbers longer than this are no amount, day or time: they are words.
+_DIGITS = 9
+_LARGEST = 10.0**_DIGITS
 _PARTS = re.compile(r"\d+|[^\W\d_]+")
 # Roles after which "MONTH NUM" is a person and an amount ("met Jan 2 uur").
 _UNITS = frozenset({"HOUR", "MINUTE", "QUARTER_HOUR", "DAY"})
@@ -149,19 +152,21 @@ def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
         return [LexToken("CLOCK", (int(hour), int(minute)), word.text, word.start, word.end,
                          leading_zero=hour.startswith("0"))]
     if kind == "decimal":
-        return [LexToken("DEC", float(word.text.replace(",", ".")), word.text, word.start, word.end)]
+        value = float(word.text.replace(",", "."))
+        role = "DEC" if value < _LARGEST else "WORD"
+        return [LexToken(role, value, word.text, word.start, word.end)]
     if kind == "punct":
         return [LexToken(_PUNCT_ROLES.get(word.text, "WORD"), None, word.text, word.start, word.end)]
-    if word.text.isdigit():
+    if word.text.isdecimal():
         return [_number(word.text, word.start)]
     filler = word.norm in lexicon.fillers
-    parts = list(_PARTS.finditer(word.norm)) if any(c.isdigit() for c in word.text) else ()
+    parts = list(_PARTS.finditer(word.norm)) if any(c.isdecimal() for c in word.text) else ()
     if len(parts) > 1 and len(word.norm) == len(word.text):
         split = []
         for part in parts:
             start = word.start + part.start()
             value = part.group()
-            if value.isdigit():
+            if value.isdecimal():
                 split.append(_number(value, start))
                 continue
             senses = lexicon.phrases.get(value)
@@ -177,7 +182,7 @@ def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
 
 
 def _number(digits: str, start: int) -> LexToken:
-    role = "YEAR" if len(digits) == 4 else "NUM"
+    role = "YEAR" if len(digits) == 4 else "NUM" if len(digits) <= _DIGITS else "WORD"
     return LexToken(role, int(digits), digits, start, start + len(digits),
                     leading_zero=len(digits) > 1 and digits.startswith("0"))
 

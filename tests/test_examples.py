@@ -45,6 +45,9 @@ BREAKERS = {
     "10000-characters": ("lorem ipsum dolor sit amet, " * 400)[:10_000],
     "binary-looking": "\x00\xff\xfe\x01\x02\x7f\x80\ufffd\ud7ff\x1b\x07\x08",
     "punctuation": "-/-:..,,;!?()[]{}--@&+",
+    "superscript-digits": "² ¹ ³⁴ ½",
+    "clock-word-without-hour": "@ anderhalf",
+    "digits-of-other-scripts": "٣ ساعات ३ घंटे",
 }
 
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from .pieces import Day
 
+__all__ = ["Day", "fallback", "resolve"]
+
 
 def resolve(day: Day, today: dt.date) -> dt.date | None:
     """The date ``day`` names, relative to ``today``; ``None`` if it names none

@@ -152,16 +152,23 @@ def _set_date(entry, pieces, tokens, others, lexicon, today, text) -> None:
             entry.spans.append(Span("date", start, end, text[start:end]))
 
 
+_NUMBERISH = frozenset({"NUM", "LEAD", "YEAR", "ORD"})
+
+
 def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, int] | None:
-    """A month name the grammar left alone, with a number beside it: the one
-    kind of date span that goes to dateparser."""
+    """A month name the grammar left alone, with a day number near it
+    (``march the 3rd``): the one kind of date span that goes to dateparser.
+    A month with no number near it is a name (``met Jan``) and stays one."""
     loose = set(others)
     for i in others:
         if tokens[i].role != "MONTH":
             continue
-        around = [j for j in range(i - 2, i + 3) if j in loose and 0 <= j < len(tokens)]
-        if any(tokens[j].role in ("NUM", "YEAR") for j in around):
-            return tokens[around[0]].start, tokens[around[-1]].end
+        near = [j for j in range(i - 4, i + 5) if j in loose and tokens[j].role in _NUMBERISH]
+        if not near:
+            continue
+        first, last = min(near[0], i), max(near[-1], i)
+        if all(j in loose for j in range(first, last + 1)):
+            return tokens[first].start, tokens[last].end
     return None
 
 

@@ -260,7 +260,29 @@ def test_operations_are_well_formed(document):
             assert method in ("post", "patch")
             content = op["requestBody"]["content"]
             assert set(content) == {FORM, JSON}, (method, path)
-            assert content[FORM]["schema"] == content[JSON]["schema"]
+            json_ref = content[JSON]["schema"]["$ref"]
+            assert content[FORM]["schema"] == {"$ref": json_ref + "Form"}
+            assert_same_fields_without_null(document, json_ref)
+
+
+def assert_same_fields_without_null(document, json_ref: str) -> None:
+    """The form schema has the JSON schema's fields and required ones; no field is nullable."""
+    def flatten(reference):
+        schema = resolve(document, {"$ref": reference})
+        properties = dict(schema.get("properties", {}))
+        required = set(schema.get("required", []))
+        for part in schema.get("allOf", []):
+            more, more_required = flatten(part["$ref"]) if "$ref" in part else (
+                part.get("properties", {}), set(part.get("required", [])))
+            properties.update(more)
+            required |= more_required
+        return properties, required
+
+    json_fields, json_required = flatten(json_ref)
+    form_fields, form_required = flatten(json_ref + "Form")
+    assert set(form_fields) == set(json_fields) and form_required == json_required
+    for name, field in form_fields.items():
+        assert schema_errors(document, field, None) != [], (json_ref, name)
 
 
 def test_security_is_documented(document):

@@ -190,7 +190,7 @@ def body_section(reader: SchemaReader, request_body: dict[str, Any] | None) -> s
         return ""
     content = request_body["content"]
     types = ", ".join(f"<code>{esc(media)}</code>" for media in content)
-    schema = next(iter(content.values()))["schema"]
+    schema = (content.get("application/json") or next(iter(content.values())))["schema"]
     required = "required" if request_body.get("required") else "optional"
     return (
         f"<h4>Body</h4><p class=\"meta\">{required}; {types}. "

@@ -102,11 +102,39 @@ def common(*names: str) -> dict[str, Schema]:
 
 
 def body(schema_name: str, description: str, required: bool = True) -> Schema:
+    """A body as a form (``<schema_name>Form``: no nulls in a form) or as JSON."""
     return {
         "description": description,
         "required": required,
-        "content": {FORM: {"schema": ref(schema_name)}, JSON: {"schema": ref(schema_name)}},
+        "content": {
+            FORM: {"schema": ref(schema_name + "Form")},
+            JSON: {"schema": ref(schema_name)},
+        },
     }
+
+
+def without_null(schema: Schema) -> Schema:
+    """``schema`` for a form, where a field cannot be null (a blank field clears instead)."""
+    if "$ref" in schema:
+        return {**schema, "$ref": schema["$ref"] + "Form"}
+    options = schema.get("anyOf", [])
+    if {"type": "null"} in options:
+        rest = [option for option in options if option != {"type": "null"}]
+        extra = {key: value for key, value in schema.items() if key != "anyOf"}
+        if len(rest) == 1:
+            return {**without_null(rest[0]), **extra}
+        return {**extra, "anyOf": [without_null(option) for option in rest]}
+    result = dict(schema)
+    if "properties" in schema:
+        result["properties"] = {
+            name: without_null(child) for name, child in schema["properties"].items()
+        }
+    if isinstance(schema.get("items"), dict):
+        result["items"] = without_null(schema["items"])
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        if keyword in schema:
+            result[keyword] = [without_null(child) for child in schema[keyword]]
+    return result
 
 
 def path_param(name: str, description: str, schema: Schema | None = None) -> Schema:
@@ -115,7 +143,7 @@ def path_param(name: str, description: str, schema: Schema | None = None) -> Sch
         "in": "path",
         "required": True,
         "description": description,
-        "schema": schema or {"type": "integer", "minimum": 1},
+        "schema": schema or _ID_IN,
     }
 
 
@@ -151,17 +179,23 @@ def operation(
 
 # --- schemas ----------------------------------------------------------------
 
+MAX_ID = 10**18 - 1
 _ID = {"type": "integer", "minimum": 1}
+_ID_IN = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "examples": ["Timi"]}
-_ALIAS = {"type": "string", "minLength": 1, "maxLength": 255, "examples": ["rowan"]}
+_ALIAS = {
+    "type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\w",
+    "description": "a name with at least one letter or digit", "examples": ["kiwi"],
+}
 _DATE_TEXT = {
     "type": "string",
+    "pattern": r"^(\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{2}-\d{2})$",
     "description": "`27-03-2016` (day-month-year) or ISO `2016-03-27`",
     "examples": ["27-03-2016", "2016-03-27"],
 }
 _ID_LIST = {
     "type": "string",
-    "pattern": r"^\s*\d*(\s*,\s*\d*)*\s*$",
+    "pattern": r"^ *(\d{1,18} *(, *\d{1,18} *)*)?$",
     "description": "comma-separated ids, e.g. `1,2,3`",
 }
 _ALIASES = {"type": "array", "items": {"type": "string"}, "description": "the caller's aliases"}
@@ -199,8 +233,8 @@ def _schemas() -> dict[str, Schema]:
             "examples": ["2,5 uur met Rowan aan Timi gewerkt"],
         },
         "date": {**_DATE_TEXT, "description": "overrides the date the parser found"},
-        "project_id": {**nullable(_ID), "description": "overrides the parsed project"},
-        "service_id": {**nullable(_ID), "description": "overrides the parsed service"},
+        "project_id": {**nullable(_ID_IN), "description": "overrides the parsed project"},
+        "service_id": {**nullable(_ID_IN), "description": "overrides the parsed service"},
         "duration": {
             "type": "integer", "minimum": 1, "maximum": 86400,
             "description": "seconds; overrides the parsed duration",
@@ -293,15 +327,15 @@ def _schemas() -> dict[str, Schema]:
         "ProjectInput": obj(
             {"name": _NAME,
              "active": {**_BOOLEAN_FIELD, "description": "default true; false archives"},
-             "client_id": {**nullable(_ID), "description": "blank or null detaches"},
-             "aliases": {"type": "array", "items": {"type": "string"},
+             "client_id": {**nullable(_ID_IN), "description": "blank or null detaches"},
+             "aliases": {"type": "array", "items": _ALIAS,
                          "description": "replaces the caller's aliases (a list, repeated "
                                         "form fields or one comma-separated string)"}},
         ),
         "ServiceInput": obj(
             {"name": _NAME,
              "active": {**_BOOLEAN_FIELD, "description": "default true; false archives"},
-             "aliases": {"type": "array", "items": {"type": "string"},
+             "aliases": {"type": "array", "items": _ALIAS,
                          "description": "replaces the caller's aliases"}},
         ),
         "AliasInput": obj({"alias": _ALIAS}, ["alias"]),
@@ -322,6 +356,8 @@ def _components() -> Schema:
     schemas["ProjectCreate"] = _required("ProjectInput", "name")
     schemas["ServiceCreate"] = _required("ServiceInput", "name")
     schemas["TimeEntryCreate"] = _required("TimeEntryInput", "body")
+    for name in [name for name in schemas if name.endswith(("Input", "Create"))]:
+        schemas[name + "Form"] = without_null(schemas[name])
     rate_headers = {
         "X-RateLimit-Limit": ("requests allowed per minute for this token", "integer"),
         "X-RateLimit-Remaining": ("requests left in the current minute", "integer"),

@@ -134,7 +134,8 @@ class PieceBuilder(Transformer):
         return _duration(children, hours=0.5)
 
     def dur_quarter_of_hour(self, children):
-        return _duration(children, hours=0.25)
+        count = children[0].value if isinstance(children[0], _Amount) else 1
+        return _duration(children, hours=count / 4)
 
     def dur_minutes(self, children):
         return _duration(children, hours=children[0].value / 60)
@@ -153,12 +154,13 @@ class PieceBuilder(Transformer):
         return _duration(children, days=0.5)
 
     def dur_fixed(self, children):
+        count = children[0].value if len(children) == 2 else 1
         value = _value(children[-1])
         if value == "day":
-            return _duration(children, days=1)
+            return _duration(children, days=count)
         if value == "half_day":
-            return _duration(children, days=0.5)
-        return _duration(children, hours=float(value))
+            return _duration(children, days=count / 2)
+        return _duration(children, hours=count * float(value))
 
     # ---------------------------------------------------------- clock times
     def clock(self, children):

@@ -20,6 +20,8 @@ _DAY = 24 * 60
 
 
 def _valid(clock: Clock) -> bool:
+    if clock.hour != int(clock.hour) or clock.minute != int(clock.minute):
+        return False  # "om anderhalf": a number word that is no hour
     return 0 <= clock.hour <= 24 and 0 <= clock.minute < 60 and (
         clock.hour < 24 or clock.minute == 0
     )
@@ -33,7 +35,7 @@ def minutes(clock: Clock, meridiem: str | None = None) -> int | None:
     """
     if not _valid(clock):
         return None
-    hour = clock.hour
+    hour = int(clock.hour)
     marker = clock.meridiem or (None if clock.explicit else meridiem)
     if marker == "pm":
         if hour < 12:
@@ -43,12 +45,12 @@ def minutes(clock: Clock, meridiem: str | None = None) -> int | None:
             hour = 0
     elif not clock.explicit and hour < WORKDAY_START:
         hour += 12
-    return hour * 60 + clock.minute
+    return hour * 60 + int(clock.minute)
 
 
 def written_minutes(clock: Clock) -> int:
     """Minutes after midnight exactly as written (no working-hours rule)."""
-    return (clock.hour % 24) * 60 + clock.minute
+    return (int(clock.hour) % 24) * 60 + int(clock.minute)
 
 
 def resolve_range(first: Clock, last: Clock, meridiem: str | None = None):

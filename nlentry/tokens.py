@@ -182,8 +182,11 @@ def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
 
 
 def _number(digits: str, start: int) -> LexToken:
-    role = "YEAR" if len(digits) == 4 else "NUM" if len(digits) <= _DIGITS else "WORD"
-    return LexToken(role, int(digits), digits, start, start + len(digits),
+    end = start + len(digits)
+    if len(digits) > _DIGITS:
+        return LexToken("WORD", None, digits, start, end)
+    role = "YEAR" if len(digits) == 4 else "NUM"
+    return LexToken(role, int(digits), digits, start, end,
                     leading_zero=len(digits) > 1 and digits.startswith("0"))
 
 

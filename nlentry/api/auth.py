@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nlentry.storage.models import User, Workspace
-from nlentry.storage.tokens import find_token
+from nlentry.storage.models import ApiToken, User, Workspace
+from nlentry.storage.tokens import hash_token, public_id_of
 
 
 @dataclass(frozen=True)
@@ -79,29 +80,44 @@ def _basic(value: str) -> Credentials | None:
 
 
 def authenticate(session: Session, credentials: Credentials | None) -> Caller | None:
+    """The caller owning ``credentials`` (a live token, and its e-mail if given), or None."""
     if credentials is None or not credentials.token:
         return None
-    token = find_token(session, credentials.token)
-    if token is None:
+    public_id = public_id_of(credentials.token)
+    if public_id is None:
         return None
     row = session.execute(
-        select(User, Workspace.catalog_version)
+        select(
+            ApiToken.id,
+            ApiToken.secret_hash,
+            User.id,
+            User.workspace_id,
+            User.email,
+            User.display_name,
+            User.locale,
+            User.catalog_version,
+            Workspace.catalog_version,
+        )
+        .join(User, User.id == ApiToken.user_id)
         .join(Workspace, Workspace.id == User.workspace_id)
-        .where(User.id == token.user_id)
+        .where(ApiToken.public_id == public_id, ApiToken.revoked_at.is_(None))
     ).one_or_none()
     if row is None:
         return None
-    user, workspace_version = row
-    if credentials.email is not None and credentials.email.strip().lower() != user.email:
+    (token_id, secret_hash, user_id, workspace_id, email, display_name, locale,
+     user_version, workspace_version) = row
+    if not hmac.compare_digest(secret_hash, hash_token(credentials.token)):
+        return None
+    if credentials.email is not None and credentials.email.strip().lower() != email:
         return None
     return Caller(
-        user_id=user.id,
-        workspace_id=user.workspace_id,
-        token_id=token.id,
-        email=user.email,
-        display_name=user.display_name,
-        locale=user.locale,
-        catalog_versions=(workspace_version, user.catalog_version),
+        user_id=user_id,
+        workspace_id=workspace_id,
+        token_id=token_id,
+        email=email,
+        display_name=display_name,
+        locale=locale,
+        catalog_versions=(workspace_version, user_version),
     )
 
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from sqlalchemy.orm import Session
 
 from nlentry import Catalog
-from nlentry.storage.catalogs import catalog_data, catalog_versions
+from nlentry.storage.catalogs import catalog_data
 
 from .auth import Caller
 
@@ -26,7 +26,8 @@ class CatalogCache:
         self.builds = 0
 
     def get(self, session: Session, caller: Caller) -> Catalog:
-        versions = catalog_versions(session, caller.user_id)
+        """The caller's catalog at the versions read when the caller was authenticated."""
+        versions = caller.catalog_versions
         with self._lock:
             cached = self._items.get(caller.user_id)
             if cached is not None and cached[0] == versions:

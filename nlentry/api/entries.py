@@ -5,16 +5,18 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from starlette.responses import JSONResponse, Response
 
-from nlentry.storage.models import Project, TimeEntry, utcnow
+from nlentry.storage.models import Project, Service, TimeEntry, utcnow
 
+from . import idempotency
 from .entry_input import read_entry_input
+from .errors import APIError
 from .handlers import Call, authenticated
-from .idempotency import idempotent
 from .lookups import own_entry, path_id
-from .shapes import entry_json
+from .shapes import entry_json, entry_payload
 from .validation import read_date, read_id_list, read_integer
 
 MAX_PER_PAGE = 100
+_WRITE_ATTEMPTS = 5
 
 
 @authenticated
@@ -82,18 +84,64 @@ def show_entry(call: Call) -> Response:
     return JSONResponse(entry_json(entry))
 
 
-def create_entry_now(call: Call) -> Response:
-    entry_input = read_entry_input(call, body_required=True, need_duration=True)
-    entry = TimeEntry(user_id=call.caller.user_id, **entry_input.values)
-    call.session.add(entry)
-    call.session.flush()
-    call.session.refresh(entry)
-    return JSONResponse(entry_json(entry), 201)
-
-
-@authenticated(write=True)
+@authenticated
 def create_entry(call: Call) -> Response:
-    return idempotent(call, create_entry_now)
+    """Validate and parse in the reading transaction; then one short write.
+
+    With an ``Idempotency-Key`` the key is claimed in the write, beside the
+    entry; a 422 answer is kept for the key too (and nothing else stored).
+    """
+    key = idempotency.read_key(call)
+    request_hash = idempotency.fingerprint(call.fields) if key is not None else ""
+    if key is not None:
+        claimed = idempotency.find_claim(call.session, call.caller.user_id, key)
+        if claimed is not None:
+            return idempotency.replay(call, claimed, request_hash)
+    try:
+        prepared = _prepare(call)
+        refused = None
+    except APIError as error:
+        if key is None:
+            raise
+        prepared, refused = None, error.response()
+    call.session.close()  # give the reading connection back before waiting to write
+    for _ in range(_WRITE_ATTEMPTS):
+        with call.state.db.write() as session:
+            row = None
+            if key is not None:
+                row = idempotency.claim(session, call.caller.user_id, key, request_hash)
+                if row is None:  # a concurrent request holds the key: answer as it did
+                    claimed = idempotency.find_claim(session, call.caller.user_id, key)
+                    if claimed is not None:
+                        return idempotency.replay(call, claimed, request_hash)
+                    continue
+            response = refused if prepared is None else _insert(call, session, *prepared)
+            if row is not None:
+                idempotency.record(row, response)
+            session.commit()
+            return response
+    raise RuntimeError("could not claim an idempotency key")
+
+
+def _prepare(call: Call) -> tuple[dict, Project | None, Service | None]:
+    values = read_entry_input(call, body_required=True, need_duration=True).values
+    project = service = None
+    if values.get("project_id") is not None:
+        project = call.session.get(Project, values["project_id"])
+    if values.get("service_id") is not None:
+        service = call.session.get(Service, values["service_id"])
+    return values, project, service
+
+
+def _insert(call: Call, session, values: dict, project, service) -> Response:
+    now = utcnow()
+    entry = TimeEntry(user_id=call.caller.user_id, created_at=now, updated_at=now, **values)
+    session.add(entry)
+    session.flush()
+    payload = entry_payload(
+        entry, project, service, call.caller.user_id, call.caller.display_name, now
+    )
+    return JSONResponse(payload, 201)
 
 
 @authenticated(write=True)

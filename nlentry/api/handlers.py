@@ -1,9 +1,11 @@
 """Turning a plain function into an authenticated, rate-limited endpoint.
 
 A handler is a synchronous function ``handler(call) -> Response`` that runs
-in a worker thread inside one database transaction: a reading one for
-``GET``, a writing one (``BEGIN IMMEDIATE`` on SQLite) otherwise. It commits
-when the handler returns and rolls back when it raises.
+in a worker thread inside one database transaction: a reading one, or with
+``write=True`` a writing one (``BEGIN IMMEDIATE`` on SQLite). It commits
+when the handler returns and rolls back when it raises. A reading handler
+may open its own short writing transaction with ``call.state.db.write()``
+after doing its reading and thinking outside the write lock.
 """
 
 from __future__ import annotations
@@ -67,30 +69,41 @@ def authenticated(handler: Handler | None = None, *, write: bool = False):
 
 def _run(handler: Handler, write: bool, request: Request, state: Any, fields: dict) -> Response:
     credentials = credentials_from(request.headers, request.query_params, fields)
-    with state.db.read() as session:
-        caller = authenticate(session, credentials)
-    if caller is None:
-        raise unauthorized()
-    limit_headers = _rate_limit(state, caller)
     fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
+    limit_headers: dict[str, str] = {}
     try:
-        with (state.db.write() if write else state.db.read()) as session:
-            call = Call(
-                caller=caller,
-                session=session,
-                state=state,
-                method=request.method,
-                path_params=dict(request.path_params),
-                query=request.query_params,
-                fields=fields,
-                headers=request.headers,
-            )
-            response = handler(call)
-            session.commit()
+        with state.db.read() as session:
+            caller = authenticate(session, credentials)
+            if caller is None:
+                raise unauthorized()
+            limit_headers = _rate_limit(state, caller)
+            if write:
+                session.close()
+                with state.db.write() as write_session:
+                    response = handler(_call(request, state, caller, write_session, fields))
+                    write_session.commit()
+            else:
+                response = handler(_call(request, state, caller, session, fields))
+                session.commit()
     except APIError as error:
+        if error.status_code in (401, 429):
+            raise
         response = error.response()
     response.headers.update(limit_headers)
     return response
+
+
+def _call(request: Request, state: Any, caller: Caller, session: Session, fields: dict) -> Call:
+    return Call(
+        caller=caller,
+        session=session,
+        state=state,
+        method=request.method,
+        path_params=dict(request.path_params),
+        query=request.query_params,
+        fields=fields,
+        headers=request.headers,
+    )
 
 
 def _rate_limit(state: Any, caller: Caller) -> dict[str, str]:

@@ -47,10 +47,23 @@ def elapsed_seconds(started_at: dt.datetime, now: dt.datetime | None = None) -> 
 
 
 def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, Any]:
+    return entry_payload(
+        entry, entry.project, entry.service, entry.user.id, entry.user.display_name, now
+    )
+
+
+def entry_payload(
+    entry: TimeEntry,
+    project: Project | None,
+    service: Service | None,
+    user_id: int,
+    display_name: str,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """An entry's JSON from its row and the objects it refers to (loaded elsewhere)."""
     duration = entry.duration
     if entry.timer_started_at is not None:
         duration = entry.duration + elapsed_seconds(entry.timer_started_at, now)
-    project = entry.project
     return {
         "id": entry.id,
         "body": entry.body,
@@ -62,10 +75,8 @@ def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, An
         "project": None
         if project is None
         else {"id": project.id, "name": project.name, "client": client_ref(project.client)},
-        "service": None if entry.service is None else {
-            "id": entry.service.id, "name": entry.service.name
-        },
-        "user": {"id": entry.user.id, "display_name": entry.user.display_name},
+        "service": None if service is None else {"id": service.id, "name": service.name},
+        "user": {"id": user_id, "display_name": display_name},
         "timer_started_at": timestamp(entry.timer_started_at),
         "created_at": timestamp(entry.created_at),
         "updated_at": timestamp(entry.updated_at),

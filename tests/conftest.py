@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
+from corpus_support import TODAY, load_catalog
 
 from nlentry import Catalog
-
-CORPUS = Path(__file__).parent / "corpus"
-TODAY = dt.date(2026, 3, 18)  # a Wednesday, as in parsing.md
-
-
-def load_catalog(name: str = "catalog.json") -> Catalog:
-    with open(CORPUS / name, encoding="utf-8") as fh:
-        return Catalog.from_dict(json.load(fh))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import CORPUS, TODAY, load_catalog
+from corpus_support import CORPUS, TODAY, load_catalog
 
 from nlentry import parse
 

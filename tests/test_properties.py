@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 
-from conftest import CORPUS, TODAY, load_catalog
+from corpus_support import CORPUS, TODAY, load_catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

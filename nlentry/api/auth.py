@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nlentry.storage.models import ApiToken, User, Workspace
@@ -79,6 +79,25 @@ def _basic(value: str) -> Credentials | None:
     return Credentials(user) if user else None
 
 
+#: Built once: the token row with its user and workspace, by the token's public id.
+_CALLER_BY_PUBLIC_ID = (
+    select(
+        ApiToken.id,
+        ApiToken.secret_hash,
+        User.id,
+        User.workspace_id,
+        User.email,
+        User.display_name,
+        User.locale,
+        User.catalog_version,
+        Workspace.catalog_version,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .join(Workspace, Workspace.id == User.workspace_id)
+    .where(ApiToken.public_id == bindparam("public_id"), ApiToken.revoked_at.is_(None))
+)
+
+
 def authenticate(session: Session, credentials: Credentials | None) -> Caller | None:
     """The caller owning ``credentials`` (a live token, and its e-mail if given), or None."""
     if credentials is None or not credentials.token:
@@ -86,22 +105,7 @@ def authenticate(session: Session, credentials: Credentials | None) -> Caller | 
     public_id = public_id_of(credentials.token)
     if public_id is None:
         return None
-    row = session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.secret_hash,
-            User.id,
-            User.workspace_id,
-            User.email,
-            User.display_name,
-            User.locale,
-            User.catalog_version,
-            Workspace.catalog_version,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .join(Workspace, Workspace.id == User.workspace_id)
-        .where(ApiToken.public_id == public_id, ApiToken.revoked_at.is_(None))
-    ).one_or_none()
+    row = session.execute(_CALLER_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
     if row is None:
         return None
     (token_id, secret_hash, user_id, workspace_id, email, display_name, locale,

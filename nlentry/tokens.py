@@ -44,7 +44,6 @@ class LexToken:
     filler: bool = False
     items: tuple[Item, ...] = ()
     leading_zero: bool = False
-    from_lexicon: bool = False
 
 
 def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple[int, tuple]]:
@@ -97,10 +96,9 @@ def tokenize(
             end, sense = found
             last = words[end - 1]
             filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
-            value = lexicon.half_hour if sense.role == "HALF" else sense.value
             tokens.append(
-                LexToken(sense.role, value, _source(words, i, end), word.start, last.end,
-                         filler=filler, from_lexicon=True)
+                LexToken(sense.role, _value(sense, lexicon), _source(words, i, end), word.start,
+                         last.end, filler=filler)
             )
             i = end
             continue
@@ -116,6 +114,11 @@ def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
     if names[i][0] != i + 1 or not tokens or tokens[-1].role not in ("NUM", "LEAD", "ORD", "OF"):
         return False
     return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
+
+
+def _value(sense: Sense, lexicon: Lexicon):
+    """A token's value; ``HALF`` carries how the locale counts half hours."""
+    return lexicon.half_hour if sense.role == "HALF" else sense.value
 
 
 def _source(words: list[Word], start: int, end: int) -> str:
@@ -173,12 +176,11 @@ def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
             sense = next((s for p, s in senses or () if len(p) == 1), None)
             if sense is None:
                 break
-            split.append(LexToken(sense.role, sense.value, word.text[part.start():part.end()],
-                                  start, start + len(value), from_lexicon=True))
+            split.append(LexToken(sense.role, _value(sense, lexicon),
+                                  word.text[part.start():part.end()], start, start + len(value)))
         else:
             return split
-    return [LexToken("WORD", None, word.text, word.start, word.end, filler=filler,
-                     from_lexicon=filler)]
+    return [LexToken("WORD", None, word.text, word.start, word.end, filler=filler)]
 
 
 def _number(digits: str, start: int) -> LexToken:

@@ -1,7 +1,8 @@
 """A fresh database per test: SQLite in ``tmp_path`` by default, PostgreSQL when
 ``NLENTRY_TEST_DATABASE_URL`` is set (``postgresql+psycopg://user@host/any``):
-each test then gets its own database, created through the server's
-``postgres`` database and dropped afterwards.
+the run creates its own database there (through the server's ``postgres``
+database), migrates it once, empties every table before each test and drops
+the database at the end.
 """
 
 from __future__ import annotations
@@ -16,30 +17,52 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
-from nlentry.storage import create_user, get_or_create_workspace
+from nlentry.storage import create_user, get_or_create_workspace, migrate
 from nlentry.storage.demo import seed_example_catalog
+from nlentry.storage.models import Base
 
 TEST_DATABASE_URL_ENV = "NLENTRY_TEST_DATABASE_URL"
 
 
-@pytest.fixture
-def database_url(tmp_path):
+@pytest.fixture(scope="session")
+def postgres_database():
+    """On PostgreSQL: one migrated database for this run (None on SQLite)."""
     server = os.environ.get(TEST_DATABASE_URL_ENV)
     if not server:
-        yield f"sqlite:///{tmp_path / 'nlentry.db'}"
+        yield None
         return
     name = f"nlentry_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(
-        make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        engine = create_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, postgres_database):
+    """A fresh, empty database: a new SQLite file, or the PostgreSQL one emptied."""
+    if postgres_database is None:
+        yield f"sqlite:///{tmp_path / 'nlentry.db'}"
+        return
+    engine = create_engine(postgres_database)
+    try:
+        with engine.begin() as connection:
+            tables = ", ".join(
+                f'"{table.name}"' for table in Base.metadata.sorted_tables
+            )
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+    yield postgres_database
 
 
 @pytest.fixture

@@ -276,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         f"dateparser.search_dates median {dp_med:8.1f} us   p99 {dp_p99:8.1f} us   "
         f"({len(theirs)} calls)"
     )
+    mean_ratio = statistics.mean(theirs) / statistics.mean(ours)
+    print(
+        f"search_dates / nlentry:  {ratio:.1f}x by median, {mean_ratio:.1f}x by mean "
+        f"({statistics.mean(theirs):.0f} us vs {statistics.mean(ours):.0f} us)"
+    )
 
     imp, first, wall = time_cold_start()
     cold = imp + first
@@ -286,7 +291,10 @@ def main(argv: list[str] | None = None) -> int:
 
     checks = [
         (f"median {med:.1f} us <= {TARGET_MEDIAN_US:.0f} us", med <= TARGET_MEDIAN_US),
-        (f"{ratio:.1f}x faster than search_dates >= {TARGET_RATIO:.0f}x", ratio >= TARGET_RATIO),
+        (
+            f"{ratio:.1f}x faster than search_dates (median) >= {TARGET_RATIO:.0f}x",
+            ratio >= TARGET_RATIO,
+        ),
         (f"import + first parse {cold:.3f} s < {TARGET_COLD_S} s", cold < TARGET_COLD_S),
         (f"parse raised on {len(raised)} sentences (must be 0)", not raised),
     ]
@@ -306,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                     "dateparser_median_us": dp_med,
                     "dateparser_p99_us": dp_p99,
                     "ratio": ratio,
+                    "mean_ratio": mean_ratio,
                     "import_s": imp,
                     "first_parse_s": first,
                     "targets_met": all(ok for _, ok in checks),

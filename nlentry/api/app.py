@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -21,6 +22,8 @@ from .suffix import JsonSuffixMiddleware
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+THREADS_ENV = "NLENTRY_THREADS"
+DEFAULT_THREADS = 4
 
 logger = logging.getLogger("nlentry.api")
 
@@ -42,6 +45,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        # Few threads: the work is short and mostly holds the GIL; many
+        # threads only queue on it (and on SQLite's single writer). Made here,
+        # inside the serving event loop, which is the loop it belongs to.
+        app.state.thread_limiter = anyio.CapacityLimiter(
+            int(os.environ.get(THREADS_ENV, DEFAULT_THREADS))
+        )
         yield
         db.dispose()
 
@@ -54,6 +63,7 @@ def create_app(
     app.state.db = db
     app.state.catalogs = CatalogCache()
     app.state.max_body_bytes = max_body_bytes
+    app.state.thread_limiter = None  # anyio's default until the lifespan starts
     app.state.limiter = _rate_limiter(rate_limit_per_minute, redis_url)
     return app
 

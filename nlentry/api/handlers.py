@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,7 +61,9 @@ def authenticated(handler: Handler | None = None, *, write: bool = False):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         fields = await read_fields(request, state.max_body_bytes)
-        return await run_in_threadpool(_run, handler, write, request, state, fields)
+        return await anyio.to_thread.run_sync(
+            _run, handler, write, request, state, fields, limiter=state.thread_limiter
+        )
 
     endpoint.handler = handler  # type: ignore[attr-defined]
     return endpoint

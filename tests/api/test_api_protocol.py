@@ -116,3 +116,11 @@ def test_tokens_never_reach_the_logs(client, alice, caplog):
     secret = alice.token.split(".", 1)[1]
     assert all(secret not in record.getMessage() for record in caplog.records)
     assert secret not in caplog.text
+
+
+def test_requests_work_inside_the_lifespan_with_its_thread_limiter(app, alice):
+    with TestClient(app) as client:
+        assert app.state.thread_limiter is not None
+        answer = client.post("/api/v1/time_entries", data={"body": "werk", "duration": "60"},
+                             headers=alice.headers)
+        assert answer.status_code == 201

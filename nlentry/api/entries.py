@@ -13,7 +13,7 @@ from .errors import APIError
 from .handlers import Call, authenticated
 from .lookups import own_entry, path_id
 from .shapes import entry_json, entry_payload
-from .validation import read_date, read_id_list, read_integer
+from .validation import MAX_ID, read_date, read_id_list, read_integer
 
 MAX_PER_PAGE = 100
 _WRITE_ATTEMPTS = 5
@@ -37,11 +37,11 @@ def list_entries(call: Call) -> Response:
                          ("service_ids", TimeEntry.service_id)):
         if query.get(name):
             ids = read_id_list(query[name], name, errors)
-            if ids:
+            if ids is not None:
                 conditions.append(column.in_(ids))
     if query.get("client_ids"):
         ids = read_id_list(query["client_ids"], "client_ids", errors)
-        if ids:
+        if ids is not None:
             conditions.append(
                 TimeEntry.project_id.in_(select(Project.id).where(Project.client_id.in_(ids)))
             )
@@ -75,7 +75,7 @@ def _positive(call: Call, name: str, default: int, errors) -> int:
     if number < 1:
         errors.add(name, "must_be_positive")
         return default
-    return number
+    return min(number, MAX_ID)
 
 
 @authenticated

@@ -11,12 +11,14 @@ from nlentry.storage.models import Client, Project, Service, TimeEntry
 
 from .auth import Caller
 from .errors import not_found
+from .validation import MAX_ID
 
 Shared = TypeVar("Shared", Client, Project, Service)
 
 
 def path_id(value: object) -> int:
-    if isinstance(value, int):
+    """An id from the path; one no row can have is 404 at once."""
+    if isinstance(value, int) and 0 < value <= MAX_ID:
         return value
     raise not_found()
 

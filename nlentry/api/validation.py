@@ -17,6 +17,7 @@ from .errors import Invalid
 MAX_DURATION = 24 * 60 * 60
 MAX_NAME_LENGTH = 255
 MAX_BODY_LENGTH = 10_000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
 
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 _DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
@@ -71,7 +72,7 @@ def read_optional_id(value: Any, field: str, errors: FieldErrors) -> tuple[bool,
     number = read_integer(value, field, errors)
     if number is None:
         return False, None
-    if number <= 0:
+    if not 0 < number <= MAX_ID:
         errors.add(field, "not_found")
         return False, None
     return True, number
@@ -181,5 +182,6 @@ def read_id_list(value: Any, field: str, errors: FieldErrors) -> list[int] | Non
         number = read_integer(item, field, errors)
         if number is None:
             return None
-        ids.append(number)
+        if 0 < number <= MAX_ID:  # larger ids match nothing anyway
+            ids.append(number)
     return ids

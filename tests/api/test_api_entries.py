@@ -253,3 +253,30 @@ def test_catalog_cache_follows_alias_changes(client, alice):
     assert renamed.status_code == 200
     third = create(client, alice, body="1 uur voor Tango").json()
     assert third["project"]["id"] == project["id"]
+
+
+def test_absurd_numbers_are_4xx_never_500(client, alice):
+    huge = "9" * 30
+    assert create(client, alice, body="werk", duration="60", project_id="9" * 18).json() == {
+        "errors": {"project_id": ["bestaat niet"]}}
+    assert create(client, alice, body="werk", duration="60", project_id=huge).json() == {
+        "errors": {"project_id": ["is geen getal"]}}
+    assert create(client, alice, body="werk", duration=huge).json() == {
+        "errors": {"duration": ["is geen getal"]}}
+    answer = client.post("/api/v1/time_entries", json={"body": "werk", "duration": 10**30},
+                         headers=alice.headers)
+    assert answer.json() == {"errors": {"duration": ["is langer dan 24 uur"]}}
+    assert client.get(f"/api/v1/time_entries/{'9' * 25}", headers=alice.headers).status_code == 404
+    assert client.get(f"/api/v1/projects/{2**31}", headers=alice.headers).status_code == 404
+    create(client, alice, body="werk", duration="60")
+    listed = client.get("/api/v1/time_entries", params={"project_ids": "99999999999",
+                                                         "page": "9" * 18},
+                        headers=alice.headers)
+    assert listed.status_code == 200
+    assert listed.json()["total_entries"] == 0 and listed.json()["time_entries"] == []
+
+
+def test_text_duration_over_a_day_is_refused(client, alice):
+    answer = create(client, alice, body="99999999 uur gewerkt")
+    assert answer.status_code == 422
+    assert "duration" in answer.json()["errors"]

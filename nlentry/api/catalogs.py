@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from sqlalchemy.orm import Session
 
-from nlentry import Catalog
+from nlentry import Catalog, Item
 from nlentry.storage.catalogs import catalog_data
 
 from .auth import Caller
@@ -21,23 +21,32 @@ from .auth import Caller
 class CatalogCache:
     def __init__(self, max_users: int = 1024):
         self.max_users = max_users
-        self._items: OrderedDict[int, tuple[tuple[int, int], Catalog]] = OrderedDict()
+        # user id -> (versions, catalog, {(kind, id): item})
+        self._items: OrderedDict[int, tuple[tuple[int, int], Catalog, dict]] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0
 
     def get(self, session: Session, caller: Caller) -> Catalog:
         """The caller's catalog at the versions read when the caller was authenticated."""
+        return self._entry(session, caller)[1]
+
+    def item(self, session: Session, caller: Caller, kind: str, id: int) -> Item | None:
+        """The active project or service ``id`` of the caller's catalog, if it is there."""
+        return self._entry(session, caller)[2].get((kind, id))
+
+    def _entry(self, session: Session, caller: Caller):
         versions = caller.catalog_versions
         with self._lock:
             cached = self._items.get(caller.user_id)
             if cached is not None and cached[0] == versions:
                 self._items.move_to_end(caller.user_id)
-                return cached[1]
+                return cached
         catalog = Catalog.from_dict(catalog_data(session, caller.user_id, caller.workspace_id))
+        entry = (versions, catalog, {(item.kind, item.id): item for item in catalog.items})
         with self._lock:
             self.builds += 1
-            self._items[caller.user_id] = (versions, catalog)
+            self._items[caller.user_id] = entry
             self._items.move_to_end(caller.user_id)
             while len(self._items) > self.max_users:
                 self._items.popitem(last=False)
-        return catalog
+        return entry

@@ -12,7 +12,7 @@ from .entry_input import read_entry_input
 from .errors import APIError
 from .handlers import Call, authenticated
 from .lookups import own_entry, path_id
-from .shapes import entry_json, entry_payload
+from .shapes import entry_json, entry_payload, project_ref, service_ref
 from .validation import MAX_ID, read_date, read_id_list, read_integer
 
 MAX_PER_PAGE = 100
@@ -123,14 +123,29 @@ def create_entry(call: Call) -> Response:
     raise RuntimeError("could not claim an idempotency key")
 
 
-def _prepare(call: Call) -> tuple[dict, Project | None, Service | None]:
+def _prepare(call: Call) -> tuple[dict, dict | None, dict | None]:
+    """The values to insert, with the project and service as the answer shows them."""
     values = read_entry_input(call, body_required=True, need_duration=True).values
-    project = service = None
-    if values.get("project_id") is not None:
-        project = call.session.get(Project, values["project_id"])
-    if values.get("service_id") is not None:
-        service = call.session.get(Service, values["service_id"])
-    return values, project, service
+    return values, _project(call, values.get("project_id")), _service(call, values.get("service_id"))
+
+
+def _project(call: Call, id: int | None) -> dict | None:
+    if id is None:
+        return None
+    item = call.state.catalogs.item(call.session, call.caller, "project", id)
+    if item is None:  # not in the catalog (archived): read it
+        return project_ref(call.session.get(Project, id))
+    client = None if item.client_id is None else {"id": item.client_id, "name": item.client_name}
+    return {"id": item.id, "name": item.name, "client": client}
+
+
+def _service(call: Call, id: int | None) -> dict | None:
+    if id is None:
+        return None
+    item = call.state.catalogs.item(call.session, call.caller, "service", id)
+    if item is None:
+        return service_ref(call.session.get(Service, id))
+    return {"id": item.id, "name": item.name}
 
 
 def _insert(call: Call, session, values: dict, project, service) -> Response:

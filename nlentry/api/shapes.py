@@ -46,21 +46,36 @@ def elapsed_seconds(started_at: dt.datetime, now: dt.datetime | None = None) -> 
     return max(1, math.ceil(seconds))
 
 
+def project_ref(project: Project | None) -> dict[str, Any] | None:
+    if project is None:
+        return None
+    return {"id": project.id, "name": project.name, "client": client_ref(project.client)}
+
+
+def service_ref(service: Service | None) -> dict[str, Any] | None:
+    return None if service is None else {"id": service.id, "name": service.name}
+
+
 def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, Any]:
     return entry_payload(
-        entry, entry.project, entry.service, entry.user.id, entry.user.display_name, now
+        entry,
+        project_ref(entry.project),
+        service_ref(entry.service),
+        entry.user.id,
+        entry.user.display_name,
+        now,
     )
 
 
 def entry_payload(
     entry: TimeEntry,
-    project: Project | None,
-    service: Service | None,
+    project: dict[str, Any] | None,
+    service: dict[str, Any] | None,
     user_id: int,
     display_name: str,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """An entry's JSON from its row and the objects it refers to (loaded elsewhere)."""
+    """An entry's JSON from its row and the ``project``/``service`` it refers to."""
     duration = entry.duration
     if entry.timer_started_at is not None:
         duration = entry.duration + elapsed_seconds(entry.timer_started_at, now)
@@ -72,10 +87,8 @@ def entry_payload(
         "duration": duration,
         "start_time": clock(entry.start_time),
         "end_time": clock(entry.end_time),
-        "project": None
-        if project is None
-        else {"id": project.id, "name": project.name, "client": client_ref(project.client)},
-        "service": None if service is None else {"id": service.id, "name": service.name},
+        "project": project,
+        "service": service,
         "user": {"id": user_id, "display_name": display_name},
         "timer_started_at": timestamp(entry.timer_started_at),
         "created_at": timestamp(entry.created_at),

@@ -280,3 +280,23 @@ def test_text_duration_over_a_day_is_refused(client, alice):
     answer = create(client, alice, body="99999999 uur gewerkt")
     assert answer.status_code == 422
     assert "duration" in answer.json()["errors"]
+
+
+def test_answer_shows_the_current_client_name_after_a_rename(client, alice):
+    acme = client.post("/api/v1/clients", data={"name": "Acme"}, headers=alice.headers).json()
+    client.post("/api/v1/projects", data={"name": "Timi", "client_id": str(acme["id"])},
+                headers=alice.headers)
+    first = create(client, alice, body="1 uur Timi").json()
+    assert first["project"]["client"] == {"id": acme["id"], "name": "Acme"}
+    client.patch(f"/api/v1/clients/{acme['id']}", data={"name": "Acme BV"}, headers=alice.headers)
+    second = create(client, alice, body="1 uur Timi").json()
+    assert second["project"]["client"] == {"id": acme["id"], "name": "Acme BV"}
+    shown = client.get(f"/api/v1/time_entries/{first['id']}", headers=alice.headers).json()
+    assert shown["project"]["client"]["name"] == "Acme BV"
+
+
+def test_archived_project_given_explicitly_is_still_shown(client, alice):
+    old = client.post("/api/v1/projects", json={"name": "Old", "active": False},
+                      headers=alice.headers).json()
+    entry = create(client, alice, body="werk", duration="60", project_id=str(old["id"])).json()
+    assert entry["project"] == {"id": old["id"], "name": "Old", "client": None}

@@ -116,7 +116,7 @@ def test_served_document_is_the_one_fuzzed(client):
 
 
 @SCHEMA.parametrize()
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=100)
 def test_schemathesis(case, fuzz):
     counter = tally("schemathesis")
     answer = case.call_and_validate(app=fuzz["app"], headers=fuzz["headers"],

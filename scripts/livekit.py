@@ -88,13 +88,17 @@ class Nlentry:
     """``nlentry serve`` on a free port (``workers`` processes), logging to ``log``."""
 
     def __init__(self, env: dict[str, str], workdir: Path, *, workers: int = 1,
-                 log_name: str = "server.log", port: int | None = None):  # fmt: skip
+                 log_name: str = "server.log", port: int | None = None,
+                 cmd: list[str] | None = None):  # fmt: skip
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.api = self.base + "/api/v1"
         self.log = Path(workdir) / log_name
         self._fh = self.log.open("ab")
-        cmd = [NLENTRY, "serve", "--port", str(self.port), "--workers", str(workers)]
+        if cmd is None:
+            cmd = [NLENTRY, "serve", "--port", str(self.port), "--workers", str(workers)]
+        else:  # another way to start it: "{port}" in cmd is this server's port
+            cmd = [part.replace("{port}", str(self.port)) for part in cmd]
         self.proc = subprocess.Popen(
             cmd, env=env, cwd=workdir, stdout=self._fh, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,

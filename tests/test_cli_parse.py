@@ -249,3 +249,20 @@ def test_jsonl_streams_answers_before_input_ends():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_parse_command_does_not_load_the_service_stack():
+    """``nlentry parse`` starts fast: the web and database layers stay unloaded."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from nlentry.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    main(['parse', '2 uur aan Timi'])\n"
+        "assert '\"duration\":7200' in out.getvalue().replace(' ', ''), out.getvalue()\n"
+        "loaded = sorted(m for m in ('sqlalchemy', 'alembic', 'starlette', 'uvicorn')"
+        " if m in sys.modules)\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -6,19 +6,8 @@ import argparse
 import os
 import sys
 
-from nlentry.storage import (
-    AccountError,
-    Database,
-    create_user,
-    find_user,
-    get_or_create_workspace,
-    migrate,
-    revoke_token,
-    revoke_user_tokens,
-)
-from nlentry.storage.demo import seed_demo
-from nlentry.storage.engine import DATABASE_URL_ENV
-
+# The storage layer (SQLAlchemy, Alembic) is imported inside each command, so
+# that ``nlentry parse`` starts without it.
 DEMO_SENTENCE = "2,5 uur met Rowan aan Timi gewerkt"
 
 
@@ -27,7 +16,7 @@ def add_server_commands(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--database-url", help=f"default: ${DATABASE_URL_ENV} or ./nlentry.db")
+    serve.add_argument("--database-url", help="default: $NLENTRY_DATABASE_URL or ./nlentry.db")
     serve.add_argument("--demo", action="store_true",
                        help="seed the example workspace and print a token and a curl line")
     serve.set_defaults(run=run_serve)
@@ -53,13 +42,17 @@ def add_server_commands(commands) -> None:
     revoke.set_defaults(run=run_token_revoke)
 
 
-def _database(args: argparse.Namespace) -> Database:
+def _database(args: argparse.Namespace):
+    from nlentry.storage import Database, migrate
+
     db = Database(args.database_url)
     migrate(db.engine)
     return db
 
 
 def run_user_add(args: argparse.Namespace) -> int:
+    from nlentry.storage import AccountError, create_user, get_or_create_workspace
+
     db = _database(args)
     try:
         with db.write() as session:
@@ -80,6 +73,8 @@ def run_token_revoke(args: argparse.Namespace) -> int:
     if not args.token and not args.email:
         print("nlentry: give a TOKEN or --email", file=sys.stderr)
         return 2
+    from nlentry.storage import find_user, revoke_token, revoke_user_tokens
+
     db = _database(args)
     try:
         with db.write() as session:
@@ -100,6 +95,9 @@ def run_token_revoke(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from nlentry.storage.demo import seed_demo
+    from nlentry.storage.engine import DATABASE_URL_ENV
 
     if args.database_url:
         os.environ[DATABASE_URL_ENV] = args.database_url

@@ -1,21 +1,25 @@
-"""Tokens to pieces: the Lark LALR parser over ``grammar/entry.lark``.
+"""Tokens to pieces: an LALR(1) parser over ``grammar/entry.lark``.
 
 The tokens come from ``nlentry.tokens`` (their roles are the grammar's
-terminals); a Transformer applied while parsing turns each rule into a piece
-(``nlentry.pieces``). The grammar reads the longest expression it can; where
-an expression cannot be finished (``van 9 voor Timi``), the token before the
-one that did not fit is read as a plain word and the chunk is parsed again.
+terminals). Lark compiles the grammar into its LALR(1) parse table once; the
+table is then run here by a small shift/reduce loop that works on token
+positions, and one action per grammar alias turns each reduced rule into a
+piece (``nlentry.pieces``), shaping rules as Lark does (``_rule`` is inlined
+into its parent, ``?rule`` with one child is that child). The grammar reads
+the longest expression it can; where an expression cannot be finished
+(``van 9 voor Timi``), the token before the one that did not fit is read as a
+plain word and the chunk is parsed again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput
+from lark import Lark
 from lark.lexer import Lexer
+from lark.parsers.lalr_analysis import Shift
 
 from .pieces import Clock, Day, Daypart, Duration, Other, StartAt, TimeRange
 from .resources import data_dir
@@ -27,22 +31,26 @@ _MAX_RETRIES = 8
 # ("van", "om", "tussen"): when an expression they opened cannot be finished,
 # they are the token read as a word, so what follows is read on its own.
 _OPENERS = frozenset({"FROM", "BETWEEN", "AT"})
-
-
-class _RoleToken(Token):
-    """A Lark token that carries its ``LexToken`` and its position in the token list (``at``)."""
-
-    __slots__ = ("at", "lex")
+# The terminal Lark's table expects after the last token.
+_END = "$END"
 
 
 class _PassThrough(Lexer):
-    """The tokens are made by ``nlentry.tokens``; Lark only parses them."""
+    """The tokens are made by ``nlentry.tokens``; Lark only builds the table."""
 
     def __init__(self, lexer_conf) -> None:
         pass
 
-    def lex(self, data: list[_RoleToken]) -> Iterator[_RoleToken]:  # type: ignore[override]
+    def lex(self, data) -> Iterator:  # type: ignore[override]
         return iter(data)
+
+
+class _Stuck(Exception):
+    """The parser met a token (``at``; ``None`` for the end) it has no move for."""
+
+    def __init__(self, at: int | None, values: list) -> None:
+        self.at = at
+        self.values = values
 
 
 @dataclass(slots=True)
@@ -52,285 +60,544 @@ class _Amount:
     end: int
 
 
-def _bounds(children) -> tuple[int, int]:
+# ---------------------------------------------------------------- actions
+#
+# Every action is ``action(tokens, children)``. A child is a piece, an
+# ``_Amount``, or an ``int``: the position in ``tokens`` of a terminal.
+
+_ACTIONS: dict[str, Callable[[Sequence[LexToken], list], object]] = {}
+
+
+def _action(*names: str):
+    def register(func):
+        for name in names or (func.__name__,):
+            _ACTIONS[name] = func
+        return func
+
+    return register
+
+
+def _bounds(toks, children) -> tuple[int, int]:
     first, last = children[0], children[-1]
-    start = first.lex.start if isinstance(first, Token) else first.start
-    end = last.lex.end if isinstance(last, Token) else last.end
+    start = toks[first].start if type(first) is int else first.start
+    end = toks[last].end if type(last) is int else last.end
     return start, end
 
 
-def _value(token: _RoleToken):
-    return token.lex.value
+def _first(toks, children, *roles: str) -> LexToken:
+    return next(toks[c] for c in children if type(c) is int and toks[c].role in roles)
 
 
-def _first(children, *roles: str) -> _RoleToken:
-    return next(c for c in children if isinstance(c, Token) and c.type in roles)
-
-
-def _clock(hour: int, minute: int, children, *, explicit: bool = False, meridiem=None) -> Clock:
-    start, end = _bounds(children)
+def _clock(hour: int, minute: int, start: int, end: int, *, explicit=False, meridiem=None) -> Clock:
     return Clock(hour, minute, explicit=explicit, meridiem=meridiem, start=start, end=end)
 
 
-def _duration(children, hours: float = 0.0, days: float = 0.0) -> Duration:
-    start, end = _bounds(children)
+def _duration(toks, children, hours: float = 0.0, days: float = 0.0) -> Duration:
+    start, end = _bounds(toks, children)
     return Duration(hours=hours, days=days, start=start, end=end)
 
 
-def _day(children, kind: str, value=None) -> Day:
-    start, end = _bounds(children)
+def _day(toks, children, kind: str, value=None) -> Day:
+    start, end = _bounds(toks, children)
     return Day(kind, value, start, end)
 
 
-def _half_base(half: _RoleToken, hour: int) -> int:
+def _half_base(half: LexToken, hour: int) -> int:
     """The hour a "half" counts from: Dutch ``half 9`` is 08:30, British
     ``half nine`` is 09:30 (the lexicon's ``half_hour`` setting)."""
-    return hour - 1 if half.lex.value == "next" else hour
+    return hour - 1 if half.value == "next" else hour
 
 
-class PieceBuilder(Transformer):
-    """One method per grammar alias; each returns a piece."""
+# ---------------------------------------------------------- structure
+@_action()
+def start(toks, children):
+    return children
 
-    # ---------------------------------------------------------- structure
-    def start(self, children):
-        return children
 
-    def other(self, children):
-        return Other(children[0].at)
+@_action()
+def other(toks, children):
+    return Other(children[0])
 
-    # ---------------------------------------------------------- amounts
-    def amount(self, children):
-        token = children[0]
-        value = 1 if token.type == "ART" else _value(token)
-        return _Amount(float(value), token.lex.start, token.lex.end)
 
-    def amount_and_half(self, children):
-        token = children[0]
-        value = 1 if token.type == "ART" else _value(token)
-        start, end = _bounds(children)
-        return _Amount(float(value) + 0.5, start, end)
+# ---------------------------------------------------------- amounts
+@_action()
+def amount(toks, children):
+    token = toks[children[0]]
+    value = 1 if token.role == "ART" else token.value
+    return _Amount(float(value), token.start, token.end)
 
-    # ---------------------------------------------------------- durations
-    def dur_hours(self, children):
-        return _duration(children, hours=children[0].value)
 
-    def dur_hours_minutes(self, children):
-        return _duration(children, hours=children[0].value + _value(children[2]) / 60)
+@_action()
+def amount_and_half(toks, children):
+    token = toks[children[0]]
+    value = 1 if token.role == "ART" else token.value
+    return _Amount(float(value) + 0.5, token.start, toks[children[-1]].end)
 
-    def dur_hours_and_minutes(self, children):
-        return _duration(children, hours=children[0].value + children[3].value / 60)
 
-    def dur_hours_and_quarters(self, children):
-        return _duration(children, hours=children[0].value + children[3].value / 4)
+# ---------------------------------------------------------- durations
+@_action()
+def dur_hours(toks, children):
+    return _duration(toks, children, hours=children[0].value)
 
-    def dur_hours_and_half(self, children):
-        return _duration(children, hours=children[0].value + 0.5)
 
-    def dur_clock_hours(self, children):
-        hour, minute = _value(children[0])
-        return _duration(children, hours=hour + minute / 60)
+@_action()
+def dur_hours_minutes(toks, children):
+    return _duration(toks, children, hours=children[0].value + toks[children[2]].value / 60)
 
-    def dur_half_hour(self, children):
-        return _duration(children, hours=0.5)
 
-    def dur_quarter_of_hour(self, children):
-        count = children[0].value if isinstance(children[0], _Amount) else 1
-        return _duration(children, hours=count / 4)
+@_action()
+def dur_hours_and_minutes(toks, children):
+    return _duration(toks, children, hours=children[0].value + children[3].value / 60)
 
-    def dur_minutes(self, children):
-        return _duration(children, hours=children[0].value / 60)
 
-    def dur_quarters(self, children):
-        count = children[0].value if len(children) == 2 else 1
-        return _duration(children, hours=count / 4)
+@_action()
+def dur_hours_and_quarters(toks, children):
+    return _duration(toks, children, hours=children[0].value + children[3].value / 4)
 
-    def dur_days(self, children):
-        return _duration(children, days=children[0].value)
 
-    def dur_full_day(self, children):
-        return _duration(children, days=1)
+@_action()
+def dur_hours_and_half(toks, children):
+    return _duration(toks, children, hours=children[0].value + 0.5)
 
-    def dur_half_day(self, children):
-        return _duration(children, days=0.5)
 
-    def dur_fixed(self, children):
-        count = children[0].value if len(children) == 2 else 1
-        value = _value(children[-1])
-        if value == "day":
-            return _duration(children, days=count)
-        if value == "half_day":
-            return _duration(children, days=count / 2)
-        return _duration(children, hours=count * float(value))
+@_action()
+def dur_clock_hours(toks, children):
+    hour, minute = toks[children[0]].value
+    return _duration(toks, children, hours=hour + minute / 60)
 
-    # ---------------------------------------------------------- clock times
-    def clock(self, children):
-        return children[0]
 
-    strong_clock = clock
+@_action()
+def dur_half_hour(toks, children):
+    return _duration(toks, children, hours=0.5)
 
-    def clock_am(self, children):
-        clock = children[0]
-        clock.meridiem, clock.end = "am", children[1].lex.end
-        return clock
 
-    def clock_pm(self, children):
-        clock = children[0]
-        clock.meridiem, clock.end = "pm", children[1].lex.end
-        return clock
+@_action()
+def dur_quarter_of_hour(toks, children):
+    count = children[0].value if isinstance(children[0], _Amount) else 1
+    return _duration(toks, children, hours=count / 4)
 
-    def clock_hour(self, children):
-        token = children[0]
-        hour = _value(token)
-        return _clock(hour, 0, children, explicit=token.lex.leading_zero or hour > 12)
 
-    def clock_hour_minutes(self, children):
-        hour = children[0]
-        return _clock(_value(hour), _value(children[2]), children,
-                      explicit=hour.lex.leading_zero or _value(hour) > 12)
+@_action()
+def dur_minutes(toks, children):
+    return _duration(toks, children, hours=children[0].value / 60)
 
-    def clock_hm(self, children):
-        token = children[0]
-        hour, minute = _value(token)
-        return _clock(hour, minute, children, explicit=token.lex.leading_zero or hour > 12)
 
-    def clock_hm_am(self, children):
-        hour, minute = _value(children[0])
-        return _clock(hour, minute, children, meridiem="am")
+@_action()
+def dur_quarters(toks, children):
+    count = children[0].value if len(children) == 2 else 1
+    return _duration(toks, children, hours=count / 4)
 
-    def clock_hm_pm(self, children):
-        hour, minute = _value(children[0])
-        return _clock(hour, minute, children, meridiem="pm")
 
-    def clock_hour_am(self, children):
-        return _clock(_value(children[0]), 0, children, meridiem="am")
+@_action()
+def dur_days(toks, children):
+    return _duration(toks, children, days=children[0].value)
 
-    def clock_hour_pm(self, children):
-        return _clock(_value(children[0]), 0, children, meridiem="pm")
 
-    def clock_dotted(self, children):
-        token = children[0]
-        hour, _, minute = token.lex.text.replace(",", ".").partition(".")
-        valid = len(minute) == 2
-        return _clock(int(hour), int(minute) if valid else 99, children,
-                      explicit=hour.startswith("0") or int(hour) > 12)
+@_action()
+def dur_full_day(toks, children):
+    return _duration(toks, children, days=1)
 
-    def clock_word(self, children):
-        value = _value(children[0])
-        return _clock(value.hour, value.minute, children, explicit=True)
 
-    def clock_half(self, children):
-        half, number = children
-        return _clock(_half_base(half, _value(number)), 30, children)
+@_action()
+def dur_half_day(toks, children):
+    return _duration(toks, children, days=0.5)
 
-    def clock_half_past(self, children):
-        return _clock(_value(children[-1]), 30, children)
 
-    def clock_quarter_past(self, children):
-        return _clock(_value(children[-1]), 15, children)
+@_action()
+def dur_fixed(toks, children):
+    count = children[0].value if len(children) == 2 else 1
+    value = toks[children[-1]].value
+    if value == "day":
+        return _duration(toks, children, days=count)
+    if value == "half_day":
+        return _duration(toks, children, days=count / 2)
+    return _duration(toks, children, hours=count * float(value))
 
-    def clock_quarter_to(self, children):
-        return _clock(_value(children[-1]) - 1, 45, children)
 
-    def clock_minutes_past(self, children):
-        return _clock(_value(children[-1]), _value(children[0]), children)
+# ---------------------------------------------------------- clock times
+@_action("clock", "strong_clock")
+def clock(toks, children):
+    return children[0]
 
-    def clock_minutes_to(self, children):
-        return _clock(_value(children[-1]) - 1, 60 - _value(children[0]), children)
 
-    def clock_minutes_past_half(self, children):
-        return _clock(_half_base(children[2], _value(children[-1])), 30 + _value(children[0]),
-                      children)
+@_action()
+def clock_am(toks, children):
+    found = children[0]
+    found.meridiem, found.end = "am", toks[children[1]].end
+    return found
 
-    def clock_minutes_to_half(self, children):
-        return _clock(_half_base(children[2], _value(children[-1])), 30 - _value(children[0]),
-                      children)
 
-    # ---------------------------------------------------------- ranges, start times
-    def range(self, children):
-        first, last = [c for c in children if isinstance(c, Clock)]
-        start, end = _bounds(children)
-        return TimeRange(first, last, start, end)
+@_action()
+def clock_pm(toks, children):
+    found = children[0]
+    found.meridiem, found.end = "pm", toks[children[1]].end
+    return found
 
-    def _range_hours(self, children, meridiem=None):
-        first, _dash, last = children[:3]
-        start, end = _bounds(children)
-        return TimeRange(
-            _clock(_value(first), 0, [first], explicit=first.lex.leading_zero),
-            _clock(_value(last), 0, [last], explicit=last.lex.leading_zero, meridiem=meridiem),
-            start,
-            end,
-        )
 
-    def range_hours(self, children):
-        return self._range_hours(children)
+@_action()
+def clock_hour(toks, children):
+    token = toks[children[0]]
+    hour = token.value
+    return _clock(hour, 0, *_bounds(toks, children), explicit=token.leading_zero or hour > 12)
 
-    def range_hours_am(self, children):
-        return self._range_hours(children, "am")
 
-    def range_hours_pm(self, children):
-        return self._range_hours(children, "pm")
+@_action()
+def clock_hour_minutes(toks, children):
+    hour = toks[children[0]]
+    return _clock(hour.value, toks[children[2]].value, *_bounds(toks, children),
+                  explicit=hour.leading_zero or hour.value > 12)
 
-    def at_time(self, children):
-        start, end = _bounds(children)
-        return StartAt(children[-1], start, end)
 
-    def daypart_am(self, children):
-        return Daypart("am", *_bounds(children))
+@_action()
+def clock_hm(toks, children):
+    token = toks[children[0]]
+    hour, minute = token.value
+    return _clock(hour, minute, token.start, token.end,
+                  explicit=token.leading_zero or hour > 12)
 
-    def daypart_pm(self, children):
-        return Daypart("pm", *_bounds(children))
 
-    # ---------------------------------------------------------- days
-    def day_relative(self, children):
-        return _day(children, "relative", _value(children[0]))
+@_action()
+def clock_hm_am(toks, children):
+    hour, minute = toks[children[0]].value
+    return _clock(hour, minute, *_bounds(toks, children), meridiem="am")
 
-    def day_weekday(self, children):
-        return _day(children, "weekday", _value(children[0]))
 
-    def day_last_weekday(self, children):
-        return _day(children, "last_weekday", _value(children[1]))
+@_action()
+def clock_hm_pm(toks, children):
+    hour, minute = toks[children[0]].value
+    return _clock(hour, minute, *_bounds(toks, children), meridiem="pm")
 
-    def day_prev_week(self, children):
-        return _day(children, "prev_week", _value(children[1]))
 
-    def day_weekday_prev_week(self, children):
-        return _day(children, "prev_week", _value(children[0]))
+@_action()
+def clock_hour_am(toks, children):
+    return _clock(toks[children[0]].value, 0, *_bounds(toks, children), meridiem="am")
 
-    def day_none(self, children):
-        return _day(children, "none")
 
-    def day_ago(self, children):
-        return _day(children, "ago", children[0].value)
+@_action()
+def clock_hour_pm(toks, children):
+    return _clock(toks[children[0]].value, 0, *_bounds(toks, children), meridiem="pm")
 
-    def date_iso(self, children):
-        year, month, day = (int(p) for p in _value(children[0]).split("-"))
-        return _day(children, "date", (year, month, day))
 
-    def date_day_month(self, children):
-        day, month = _first(children, "NUM", "LEAD"), _first(children, "MONTH")
-        return _day(children, "date", (None, _value(month), _value(day)))
+@_action()
+def clock_dotted(toks, children):
+    token = toks[children[0]]
+    hour, _, minute = token.text.replace(",", ".").partition(".")
+    valid = len(minute) == 2
+    return _clock(int(hour), int(minute) if valid else 99, token.start, token.end,
+                  explicit=hour.startswith("0") or int(hour) > 12)
 
-    def date_day_month_year(self, children):
-        day, month = _first(children, "NUM", "LEAD"), _first(children, "MONTH")
-        year = _first(children, "YEAR")
-        return _day(children, "date", (_value(year), _value(month), _value(day)))
 
-    date_month_day = date_day_month
-    date_month_day_year = date_day_month_year
+@_action()
+def clock_word(toks, children):
+    token = toks[children[0]]
+    return _clock(token.value.hour, token.value.minute, token.start, token.end, explicit=True)
 
-    def date_numeric(self, children):
-        numbers = [_value(c) for c in children if c.type in ("NUM", "LEAD", "YEAR")]
-        day, month = numbers[0], numbers[1]
-        year = numbers[2] if len(numbers) == 3 else None
-        if year is not None and year < 100:
-            year += 2000
-        return _day(children, "date", (year, month, day))
+
+@_action()
+def clock_half(toks, children):
+    half, number = toks[children[0]], toks[children[1]]
+    return _clock(_half_base(half, number.value), 30, half.start, number.end)
+
+
+@_action()
+def clock_half_past(toks, children):
+    return _clock(toks[children[-1]].value, 30, *_bounds(toks, children))
+
+
+@_action()
+def clock_quarter_past(toks, children):
+    return _clock(toks[children[-1]].value, 15, *_bounds(toks, children))
+
+
+@_action()
+def clock_quarter_to(toks, children):
+    return _clock(toks[children[-1]].value - 1, 45, *_bounds(toks, children))
+
+
+@_action()
+def clock_minutes_past(toks, children):
+    return _clock(toks[children[-1]].value, toks[children[0]].value, *_bounds(toks, children))
+
+
+@_action()
+def clock_minutes_to(toks, children):
+    return _clock(toks[children[-1]].value - 1, 60 - toks[children[0]].value,
+                  *_bounds(toks, children))
+
+
+@_action()
+def clock_minutes_past_half(toks, children):
+    return _clock(_half_base(toks[children[2]], toks[children[-1]].value),
+                  30 + toks[children[0]].value, *_bounds(toks, children))
+
+
+@_action()
+def clock_minutes_to_half(toks, children):
+    return _clock(_half_base(toks[children[2]], toks[children[-1]].value),
+                  30 - toks[children[0]].value, *_bounds(toks, children))
+
+
+# ---------------------------------------------------------- ranges, start times
+@_action("range")
+def time_range(toks, children):
+    first, last = [c for c in children if type(c) is Clock]
+    start, end = _bounds(toks, children)
+    return TimeRange(first, last, start, end)
+
+
+def _range_hours(toks, children, meridiem=None):
+    first, last = toks[children[0]], toks[children[2]]
+    start, end = _bounds(toks, children)
+    return TimeRange(
+        _clock(first.value, 0, first.start, first.end, explicit=first.leading_zero),
+        _clock(last.value, 0, last.start, last.end, explicit=last.leading_zero,
+               meridiem=meridiem),
+        start,
+        end,
+    )
+
+
+@_action()
+def range_hours(toks, children):
+    return _range_hours(toks, children)
+
+
+@_action()
+def range_hours_am(toks, children):
+    return _range_hours(toks, children, "am")
+
+
+@_action()
+def range_hours_pm(toks, children):
+    return _range_hours(toks, children, "pm")
+
+
+@_action()
+def at_time(toks, children):
+    start, end = _bounds(toks, children)
+    return StartAt(children[-1], start, end)
+
+
+@_action()
+def daypart_am(toks, children):
+    return Daypart("am", *_bounds(toks, children))
+
+
+@_action()
+def daypart_pm(toks, children):
+    return Daypart("pm", *_bounds(toks, children))
+
+
+# ---------------------------------------------------------- days
+@_action()
+def day_relative(toks, children):
+    return _day(toks, children, "relative", toks[children[0]].value)
+
+
+@_action()
+def day_weekday(toks, children):
+    return _day(toks, children, "weekday", toks[children[0]].value)
+
+
+@_action()
+def day_last_weekday(toks, children):
+    return _day(toks, children, "last_weekday", toks[children[1]].value)
+
+
+@_action()
+def day_prev_week(toks, children):
+    return _day(toks, children, "prev_week", toks[children[1]].value)
+
+
+@_action()
+def day_weekday_prev_week(toks, children):
+    return _day(toks, children, "prev_week", toks[children[0]].value)
+
+
+@_action()
+def day_none(toks, children):
+    return _day(toks, children, "none")
+
+
+@_action()
+def day_ago(toks, children):
+    return _day(toks, children, "ago", children[0].value)
+
+
+@_action()
+def date_iso(toks, children):
+    year, month, day = (int(p) for p in toks[children[0]].value.split("-"))
+    return _day(toks, children, "date", (year, month, day))
+
+
+@_action("date_day_month", "date_month_day")
+def date_day_month(toks, children):
+    day, month = _first(toks, children, "NUM", "LEAD"), _first(toks, children, "MONTH")
+    return _day(toks, children, "date", (None, month.value, day.value))
+
+
+@_action("date_day_month_year", "date_month_day_year")
+def date_day_month_year(toks, children):
+    day, month = _first(toks, children, "NUM", "LEAD"), _first(toks, children, "MONTH")
+    year = _first(toks, children, "YEAR")
+    return _day(toks, children, "date", (year.value, month.value, day.value))
+
+
+@_action()
+def date_numeric(toks, children):
+    numbers = [toks[c].value for c in children if toks[c].role in ("NUM", "LEAD", "YEAR")]
+    day, month = numbers[0], numbers[1]
+    year = numbers[2] if len(numbers) == 3 else None
+    if year is not None and year < 100:
+        year += 2000
+    return _day(toks, children, "date", (year, month, day))
+
+
+# ---------------------------------------------------------------- the machine
+
+
+@dataclass(frozen=True, slots=True)
+class _Machine:
+    """Lark's LALR(1) table for ``entry.lark``, with an action per rule.
+
+    ``rows[state][symbol]`` is an ``int`` (shift, or goto after a reduce, to
+    that state) or a ``(size, origin, action)`` triple (reduce by a rule;
+    ``action`` is ``None`` when the value is the rule's one child, unchanged).
+    """
+
+    rows: tuple[dict[str, object], ...]
+    start: int
+    end: int
+
+
+def _shaper(rule, action):
+    """What reducing ``rule`` gives, shaped as Lark's tree builder does: the
+    children of ``_rule`` symbols are inlined, ``?rule`` with one child is that
+    child, an inlined rule's value is its list of children. ``None`` when the
+    value is the rule's only child, unchanged."""
+    expansion = rule.expansion
+    if any(sym.is_term and sym.filter_out for sym in expansion) and not (
+        rule.options.keep_all_tokens
+    ):
+        raise ValueError(f"grammar rule {rule} has anonymous tokens; declare them")
+    inline = [not sym.is_term and sym.name.startswith("_") for sym in expansion]
+    expand1 = rule.options.expand1 and not rule.alias
+    origin_inlined = rule.origin.name.startswith("_")
+    if origin_inlined and action is not None:
+        raise ValueError(f"inlined rule {rule.origin.name} cannot have an action")
+    if not origin_inlined and action is None and not (
+        expand1 and len(expansion) == 1 and not inline[0]
+    ):
+        raise ValueError(f"grammar rule {rule} has no action in nlentry.grammar")
+
+    if inline == [True]:  # ``_x: _y``
+
+        def flatten(children: list) -> list:
+            return children[0]
+
+    elif inline == [True, True]:  # ``_xs: _xs _x``, the left-recursive list of ``_x*``
+
+        def flatten(children: list) -> list:
+            out = children[0]  # LALR never shares it: reuse
+            out += children[1]
+            return out
+
+    elif any(inline):
+        mask = tuple(inline)
+
+        def flatten(children: list) -> list:
+            out: list = []
+            for child, expand in zip(children, mask, strict=True):
+                if not expand:
+                    out.append(child)
+                elif out:
+                    out += child
+                else:  # left recursion: reuse the list (LALR never shares it)
+                    out = child
+            return out
+    else:
+        flatten = None
+
+    if origin_inlined:
+        if inline == [True]:  # ``_x: _y``: the list of ``_y``
+            return None
+        if flatten is None:
+            return lambda toks, children: children
+        return lambda toks, children: flatten(children)
+    if expand1:  # one child that is no inlined rule: the child itself
+        return None
+    if flatten is None:
+        return action
+    return lambda toks, children: action(toks, flatten(children))
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
+def _machine() -> _Machine:
     source = (data_dir("grammar") / "entry.lark").read_text(encoding="utf-8")
-    return Lark(source, parser="lalr", lexer=_PassThrough, transformer=PieceBuilder())
+    lark = Lark(source, parser="lalr", lexer=_PassThrough)
+    conf = lark.parse_interactive([]).parser_state.parse_conf
+    reduces = {}
+    for rule in lark.rules:
+        name = rule.alias or rule.options.template_source or rule.origin.name
+        action = _ACTIONS.get(name)
+        reduces[rule] = (len(rule.expansion), str(rule.origin.name), _shaper(rule, action))
+    rows: list[dict[str, object]] = [{} for _ in range(max(conf.states) + 1)]
+    for state, moves in conf.states.items():
+        row = rows[state]
+        for symbol, (kind, arg) in moves.items():
+            # plain str keys: Lark's symbol names are Tokens, slow to compare
+            row[str(symbol)] = arg if kind is Shift else reduces[arg]
+    return _Machine(tuple(rows), conf.start_state, conf.end_state)
+
+
+def _run(machine: _Machine, tokens: list[LexToken], roles: list[str], positions) -> list:
+    """Parse the tokens at ``positions`` (their roles from ``roles``); the value
+    of ``start``. Raises ``_Stuck`` where a token has no move."""
+    rows = machine.rows
+    states = [machine.start]
+    values: list = []
+    for at in positions:
+        role = roles[at]
+        while True:
+            move = rows[states[-1]].get(role)
+            if type(move) is int:
+                states.append(move)
+                values.append(at)
+                break
+            if move is None:
+                raise _Stuck(at, values)
+            size, origin, action = move
+            if size == 1:
+                if action is not None:
+                    values[-1] = action(tokens, [values[-1]])
+                states[-1] = rows[states[-2]][origin]
+                continue
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del states[-size:]
+            else:
+                children = []
+            values.append(action(tokens, children))
+            states.append(rows[states[-1]][origin])
+    end = machine.end
+    while True:
+        move = rows[states[-1]].get(_END)
+        if move is None or type(move) is int:
+            raise _Stuck(None, values)
+        size, origin, action = move
+        if size:
+            children = values[-size:]
+            del values[-size:]
+            del states[-size:]
+        else:
+            children = []
+        value = children[0] if action is None else action(tokens, children)
+        state = rows[states[-1]][origin]
+        if state == end:
+            return value
+        states.append(state)
+        values.append(value)
 
 
 def read(tokens: list[LexToken]) -> list:
@@ -342,14 +609,14 @@ def read(tokens: list[LexToken]) -> list:
     parsed in one pass; if an expression in it cannot be finished, it is read
     again in chunks between words, so the re-reads stay local.
     """
-    parser = _parser()
+    machine = _machine()
     roles = [t.role for t in tokens]
     n = len(tokens)
     words = [Other(i) for i in range(n) if roles[i] == "WORD"]
     walls = [i for i in range(n) if roles[i] != "WORD" or (i and roles[i - 1] != "WORD")]
     try:
-        found = parser.parse(_stream(tokens, roles, walls))
-    except UnexpectedInput:
+        found = _run(machine, tokens, roles, walls)
+    except _Stuck:
         pass
     else:
         return [p for p in found if type(p) is not Other or roles[p.index] != "WORD"] + words
@@ -363,41 +630,31 @@ def read(tokens: list[LexToken]) -> list:
         end = start
         while end < n and roles[end] != "WORD":
             end += 1
-        pieces.extend(_read_chunk(parser, tokens, roles, start, end))
+        pieces.extend(_read_chunk(machine, tokens, roles, start, end))
         start = end
     return pieces
 
 
-def _stream(tokens: list[LexToken], roles: list[str], positions) -> list[_RoleToken]:
-    stream = []
-    for i in positions:
-        token = _RoleToken(roles[i], tokens[i].text)
-        token.lex, token.at = tokens[i], i
-        stream.append(token)
-    return stream
-
-
-def _opener(error: UnexpectedInput) -> int | None:
+def _opener(values: list, roles: list[str]) -> int | None:
     """Position of the token that opened the unfinished expression, if that
     token is one of ``_OPENERS``."""
-    state = getattr(error, "state", None)
-    for value in getattr(state, "value_stack", ()):
-        if isinstance(value, _RoleToken):
-            return value.at if value.type in _OPENERS else None
+    for value in values:
+        if type(value) is int:
+            return value if roles[value] in _OPENERS else None
     return None
 
 
-def _read_chunk(parser: Lark, tokens, roles, start: int, end: int) -> list:
+def _read_chunk(machine: _Machine, tokens, roles, start: int, end: int) -> list:
     pieces = []
     retries = 0
     while start < end:
         try:
-            return pieces + parser.parse(_stream(tokens, roles, range(start, end)))
-        except UnexpectedInput as error:
-            bad = getattr(getattr(error, "token", None), "at", None)
+            return pieces + _run(machine, tokens, roles, range(start, end))
+        except _Stuck as error:
+            bad = error.at
             if bad is None or not start < bad <= end:
                 bad = end
-            opener = _opener(error)
+            opener = _opener(error.values, roles)
             if opener is not None and start <= opener < bad:
                 bad = opener + 1
             roles[bad - 1] = "WORD"

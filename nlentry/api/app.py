@@ -18,6 +18,7 @@ from .catalogs import CatalogCache
 from .errors import exception_handlers
 from .routes import routes
 from .suffix import JsonSuffixMiddleware
+from .timeouts import BodyTimeoutMiddleware, body_timeout_from_env
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
@@ -34,12 +35,16 @@ def create_app(
     rate_limit_per_minute: int = 120,
     redis_url: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float | None = None,
 ) -> Starlette:
     """The API on ``database_url`` (default ``$NLENTRY_DATABASE_URL`` or ``./nlentry.db``).
 
     The database is migrated here. Rate limits count in memory, or in Redis
-    when ``redis_url`` is given.
+    when ``redis_url`` is given. A request body must arrive within
+    ``body_timeout`` seconds (default ``$NLENTRY_BODY_TIMEOUT`` or 10), else 408.
     """
+    if body_timeout is None:
+        body_timeout = body_timeout_from_env()  # a bad value stops the start, not a request
     db = Database(database_url)
     migrate(db.engine)
 
@@ -56,7 +61,10 @@ def create_app(
 
     app = Starlette(
         routes=[*routes, *_optional_routes("docs")],
-        middleware=[Middleware(JsonSuffixMiddleware)],
+        middleware=[  # outermost first
+            Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
+            Middleware(JsonSuffixMiddleware),
+        ],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

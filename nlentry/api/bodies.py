@@ -4,24 +4,32 @@
 and ``multipart/form-data`` all give a ``dict``. A form field repeated, or
 named ``x[]``, gives a list; Rails-style ``time_entry[body]`` gives ``body``,
 and so does a JSON object wrapped as ``{"time_entry": {"body": ...}}``.
+
+Every text read here must be Unicode that UTF-8 can carry: a form's bytes are
+decoded strictly (400 when they are not UTF-8), and a field whose JSON has a
+``"\\ud800"`` escape (a lone surrogate: valid JSON, but no character) is
+refused by ``require_text`` with 422 naming it, whatever the media type,
+before it can reach the database or an answer.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from .errors import APIError, bad_request
+from .errors import APIError, Invalid, bad_request
 
 _WRAPPERS = ("time_entry", "project", "client", "service", "alias")
 _NESTED = re.compile(r"^(?:[a-z_]+)\[([A-Za-z_]+)\]$")
 _MAX_JSON_DEPTH = 32
+UNREADABLE_TEXT = "is not valid Unicode text (it has a lone surrogate)"
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -34,15 +42,26 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
             raise APIError(413)
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise APIError(413)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise APIError(413)
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone before its body was all sent: nothing to do, nothing to log
+        raise APIError(408, {"message": "the body was not received"}) from None
     return b"".join(chunks)
 
 
 async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
+    """The body's fields; every string in them (and in the query) is text UTF-8 can carry."""
+    require_text(request.query_params.multi_items())
+    fields = await _fields(request, max_bytes)
+    require_text(fields.items())
+    return fields
+
+
+async def _fields(request: Request, max_bytes: int) -> dict[str, Any]:
     body = await read_body(request, max_bytes)
     if not body.strip():
         return {}
@@ -54,6 +73,44 @@ async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
     if media_type == "multipart/form-data":
         return await parse_multipart(request.headers, body)
     raise APIError(415)
+
+
+def require_text(fields: Iterable[tuple[str, Any]]) -> None:
+    """422 naming each field whose value holds a string UTF-8 cannot carry; 400 for a name.
+
+    Such a string can only come from a ``\\ud800``-style escape in JSON (a lone
+    surrogate: no character at all). Found before the caller is known, the
+    message is in English, like the other messages about an unreadable body.
+    """
+    unreadable = []
+    for name, value in fields:
+        if not _is_utf8(name):
+            raise bad_request("a field name is not valid text: it has a lone surrogate")
+        if not all(_is_utf8(text) for text in _strings(value)):
+            unreadable.append(name)
+    if unreadable:
+        raise Invalid({name: [UNREADABLE_TEXT] for name in dict.fromkeys(unreadable)})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_json(body: bytes) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """JSON error answers.
 
 Every failure the API gives is JSON: ``{"message": ...}`` for 400, 401, 404,
-405, 413, 415, 429 and 500, ``{"errors": {field: [messages]}}`` for 422. A
+405, 408, 413, 415, 429 and 500, ``{"errors": {field: [messages]}}`` for 422. A
 server fault logs its trace and sends none of it.
 """
 
@@ -21,6 +21,7 @@ _MESSAGES = {
     401: "unauthorized",
     404: "not found",
     405: "method not allowed",
+    408: "request timeout",
     413: "request body too large",
     415: "unsupported media type",
     429: "rate limit exceeded",

@@ -40,8 +40,11 @@ send them) and as JSON objects, up to 1 MiB (`413` beyond). Every answer but \
 
 **Errors.** Invalid fields answer `422 {"errors": {"FIELD": ["message", ...]}}` \
 in the user's locale; anything that is not the caller's answers \
-`404 {"message": "not found"}`. A body that cannot be read is `400`, a wrong \
-method `405`, a server fault `500 {"message": "internal error"}`.
+`404 {"message": "not found"}`. A body that cannot be read is `400` (a JSON \
+string that is no Unicode text, such as a lone `\\ud800`, is `422` naming its \
+field), one that does not arrive within the body timeout (10 s unless \
+configured) `408`, a wrong method `405` (its `Allow` header names the path's \
+methods), a server fault `500 {"message": "internal error"}`.
 
 **Rate limit.** Each token may make a limited number of requests a minute \
 (120 unless configured). Authenticated answers carry `X-RateLimit-Limit`, \
@@ -87,6 +90,7 @@ def response(description: str, schema: Schema | None = None, headers: bool = Tru
 
 STATUS = {
     "BadRequest": "400",
+    "RequestTimeout": "408",
     "Unauthorized": "401",
     "NotFound": "404",
     "TooLarge": "413",
@@ -209,7 +213,8 @@ _MESSAGES = {
 }
 _BOOLEAN_FIELD = {
     "type": "boolean",
-    "description": "in a form: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`",
+    "description": "JSON `true`/`false` (not a number); in a form: `true`/`false`, `1`/`0`, "
+    "`yes`/`no`, `on`/`off`",
 }
 
 
@@ -341,7 +346,14 @@ def _schemas() -> dict[str, Schema]:
         "AliasInput": obj({"alias": _ALIAS}, ["alias"]),
         "TimeEntryInput": obj(entry_input),
         "TimerInput": obj(
-            {name: entry_input[name] for name in ("body", "date", "project_id", "service_id")},
+            {
+                **{name: entry_input[name] for name in ("date", "project_id", "service_id")},
+                "body": {
+                    **nullable({"type": "string", "maxLength": 10000}),
+                    "description": "what the timer is for; absent or null: a timer without text",
+                    "examples": ["Timi ontwikkeling"],
+                },
+            },
         ),
     }
 
@@ -376,6 +388,8 @@ def _components() -> Schema:
             "Unauthorized": {"description": "no valid token", "content": error},
             "NotFound": {"description": "not the caller's, or does not exist",
                          "content": error},
+            "RequestTimeout": {"description": "the body did not arrive in time (the connection "
+                               "is closed)", "content": error},
             "TooLarge": {"description": "the body is over the size limit", "content": error},
             "UnsupportedMediaType": {"description": "a body that is neither a form nor JSON",
                                      "content": error},
@@ -408,7 +422,7 @@ def _components() -> Schema:
 
 # --- paths ------------------------------------------------------------------
 
-_BODY_ERRORS = ("BadRequest", "TooLarge", "UnsupportedMediaType", "Invalid")
+_BODY_ERRORS = ("BadRequest", "RequestTimeout", "TooLarge", "UnsupportedMediaType", "Invalid")
 
 
 def _catalog_paths(kind: str, plural: str, tag: str) -> dict[str, Schema]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 
 BODY_TIMEOUT_ENV = "NLENTRY_BODY_TIMEOUT"
@@ -36,9 +37,12 @@ def body_timeout_from_env() -> float:
     value = os.environ.get(BODY_TIMEOUT_ENV, "").strip()
     if not value:
         return DEFAULT_BODY_TIMEOUT
-    seconds = float(value)
-    if not seconds > 0:
-        raise ValueError(f"{BODY_TIMEOUT_ENV} must be a positive number of seconds")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{BODY_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}")
     return seconds
 
 

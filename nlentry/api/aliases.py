@@ -117,9 +117,10 @@ def _create(kind: str):
         )
         errors = call.errors()
         value = call.fields.get("alias", call.fields.get("name"))
-        names = value if isinstance(value, list) else None
-        if names is not None:
-            names = read_name_list(names, "alias", errors)
+        if isinstance(value, list):  # repeated form fields or a JSON list: each a name
+            names = read_name_list(value, "alias", errors)
+            if names == []:
+                errors.add("alias", "blank")
         else:
             name = read_text(value, "alias", errors)
             names = [name.strip()] if name is not None else []

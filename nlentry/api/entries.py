@@ -25,7 +25,7 @@ def list_entries(call: Call) -> Response:
     query = call.query
     conditions = [TimeEntry.user_id == call.caller.user_id]
     for name, compare in (("date", "eq"), ("start_date", "ge"), ("end_date", "le")):
-        if query.get(name):
+        if name in query:  # given blank is refused: an empty filter is no "all entries"
             date = read_date(query[name], name, errors)
             if date is not None:
                 column = TimeEntry.date

@@ -19,8 +19,10 @@ MAX_NAME_LENGTH = 255
 MAX_BODY_LENGTH = 10_000
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
 
-_INTEGER = re.compile(r"[+-]?\d{1,18}")
-_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+# ASCII digits only: ``\d`` would take "٣" (Arabic-Indic three) as 3
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TRUE = {"true", "1", "yes", "on", "t"}
 _FALSE = {"false", "0", "no", "off", "f"}
 
@@ -101,7 +103,7 @@ def read_date(value: Any, field: str, errors: FieldErrors) -> dt.date | None:
             if match:
                 day, month, year = (int(g) for g in match.groups())
                 return dt.date(year, month, day)
-            if len(text) == 10:
+            if _ISO_DATE.fullmatch(text):
                 return dt.date.fromisoformat(text)
         except ValueError:
             pass
@@ -110,10 +112,12 @@ def read_date(value: Any, field: str, errors: FieldErrors) -> dt.date | None:
 
 
 def read_boolean(value: Any, field: str, errors: FieldErrors) -> bool | None:
+    """JSON ``true``/``false``; in a form (a string) also ``1``/``0``, ``yes``/``no``, ...
+
+    A JSON number is not a boolean: ``{"active": 0}`` is refused, naming the field.
+    """
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text in _TRUE:
@@ -151,21 +155,28 @@ def read_text(
 
 
 def read_name_list(value: Any, field: str, errors: FieldErrors) -> list[str] | None:
-    """A list of names: a JSON list, repeated form fields, or one comma-separated string."""
-    if value is None:
+    """A list of names: a JSON list, repeated form fields, or one comma-separated string.
+
+    ``null`` or a blank string is the empty list, and blank pieces of a
+    comma-separated string are skipped; but every item of a list must be a
+    name (a string, not blank), else ``None`` with the field's message.
+    """
+    if is_blank(value):
         return []
     if isinstance(value, str):
-        value = value.split(",")
+        value = [piece for piece in value.split(",") if piece.strip()]
     if not isinstance(value, list):
         errors.add(field, "invalid")
         return None
     names = []
     for item in value:
-        name = read_text(item, field, errors, required=False)
+        if not isinstance(item, str):
+            errors.add(field, "invalid")
+            return None
+        name = read_text(item, field, errors)
         if name is None:
             return None
-        if name.strip():
-            names.append(name.strip())
+        names.append(name.strip())
     return names
 
 

@@ -185,3 +185,46 @@ def test_alias_routes_404_for_another_workspace(client, alice, carol, kind):
 def test_colleague_shares_workspace_projects(client, alice, bob):
     post(client, alice, "projects", name="Shared")
     assert [p["name"] for p in client.get("/api/v1/projects", headers=bob.headers).json()] == ["Shared"]
+
+
+@pytest.mark.parametrize("kind", ["clients", "projects", "services"])
+def test_active_is_a_boolean_in_json_and_a_word_in_a_form(client, alice, kind):
+    created = post(client, alice, kind, name="A").json()
+    path = f"/api/v1/{kind}/{created['id']}"
+    for number in (0, 1, 2):
+        answer = client.patch(path, json={"active": number}, headers=alice.headers)
+        assert answer.status_code == 422, number
+        assert answer.json() == {"errors": {"active": ["is ongeldig"]}}
+    assert client.get(path, headers=alice.headers).json()["active"] is True
+    form = client.patch(path, data={"active": "0"}, headers=alice.headers)
+    assert form.status_code == 200 and form.json()["active"] is False
+    json_ = client.patch(path, json={"active": True}, headers=alice.headers)
+    assert json_.status_code == 200 and json_.json()["active"] is True
+
+
+@pytest.mark.parametrize("kind", ["projects", "services"])
+def test_every_alias_of_a_list_must_be_a_name(client, alice, kind):
+    for aliases in ([""], [" "], ["ok", ""], [None], ["ok", 5], [["x"]]):
+        answer = client.post(f"/api/v1/{kind}", json={"name": "N", "aliases": aliases},
+                             headers=alice.headers)
+        assert answer.status_code == 422, aliases
+        assert list(answer.json()["errors"]) == ["aliases"], aliases
+    assert client.get(f"/api/v1/{kind}", headers=alice.headers).json() == []
+    # a comma-separated string skips its blank pieces; null or "" is no aliases
+    created = client.post(f"/api/v1/{kind}", data={"name": "N", "aliases": "kiwi, ,appel,"},
+                          headers=alice.headers).json()
+    assert created["aliases"] == ["kiwi", "appel"]
+    cleared = client.patch(f"/api/v1/{kind}/{created['id']}", json={"aliases": None},
+                           headers=alice.headers)
+    assert cleared.json()["aliases"] == []
+
+
+def test_alias_list_must_hold_names(client, alice):
+    project = post(client, alice, "projects", name="Timi").json()
+    path = f"/api/v1/projects/{project['id']}/aliases"
+    for value in ([], [None], [None, None], ["ok", ""], [1, {}]):
+        answer = client.post(path, json={"alias": value}, headers=alice.headers)
+        assert answer.status_code == 422, value
+        assert list(answer.json()["errors"]) == ["alias"], value
+    added = client.post(path, json={"alias": ["kiwi", "appel"]}, headers=alice.headers)
+    assert added.status_code == 201 and added.json()["aliases"] == ["kiwi", "appel"]

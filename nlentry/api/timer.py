@@ -1,10 +1,13 @@
 """``/time_entries/timer``: the caller's one running timer.
 
 A running timer is a time entry with ``timer_started_at`` set; a partial
-unique index allows one per user. Starting stops the running one first; two
-racing starts make one of them hit the index, roll back and try again, so
-exactly one timer is left running. Stopping adds the measured seconds to the
-entry's duration.
+unique index allows one per user. Starting stops the running one first. A
+user's starts take turns: each first locks the user's row (``SELECT ... FOR
+NO KEY UPDATE`` on PostgreSQL, which leaves inserts referencing the user
+unblocked; on SQLite the writing transaction, ``BEGIN IMMEDIATE``, is
+already alone), so the running timer it then reads is the one to stop and
+its insert cannot collide. The index stays as the last guard. Stopping adds
+the measured seconds to the entry's duration.
 """
 
 from __future__ import annotations
@@ -12,19 +15,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
-from nlentry.storage.models import TimeEntry, utcnow
+from nlentry.storage.models import TimeEntry, User, utcnow
 
 from .auth import Caller
 from .entry_input import read_entry_input
 from .errors import not_found
 from .handlers import Call, authenticated
 from .shapes import elapsed_seconds, entry_json
-
-_START_ATTEMPTS = 10
 
 
 def running_timer(session: Session, caller: Caller, *, lock: bool = False) -> TimeEntry | None:
@@ -55,43 +55,46 @@ def show_timer(call: Call) -> Response:
     return JSONResponse(entry_json(entry))
 
 
+def lock_user_timers(session: Session, caller: Caller) -> None:
+    """Wait for the caller's other timer starts to finish (a row lock until commit)."""
+    session.execute(
+        select(User.id).where(User.id == caller.user_id).with_for_update(key_share=True)
+    )
+
+
 @authenticated(write=True)
 def start_timer(call: Call) -> Response:
-    if "body" not in call.fields:
+    if call.fields.get("body") is None:  # no text, or null: a timer without a description
         call.fields["body"] = ""
     entry_input = read_entry_input(call, body_required=False, need_duration=False)
     values = {k: v for k, v in entry_input.values.items()
               if k not in ("duration", "start_time", "end_time")}
     values.setdefault("date", dt.date.today())
     session = call.session
-    for _ in range(_START_ATTEMPTS):
-        now = utcnow()
-        current = running_timer(session, call.caller, lock=True)
-        if current is not None:
-            stop(current, now)
-            session.flush()
-        entry = TimeEntry(
-            user_id=call.caller.user_id,
-            duration=0,
-            start_time=_local_clock(),
-            timer_started_at=now,
-            created_at=now,
-            updated_at=now,
-            **values,
-        )
-        session.add(entry)
-        try:
-            session.flush()
-        except IntegrityError:  # another start won the race: stop that one and retry
-            session.rollback()
-            continue
-        session.refresh(entry)
-        return JSONResponse(entry_json(entry), 201)
-    raise RuntimeError("could not start a timer")
+    lock_user_timers(session, call.caller)
+    now = utcnow()
+    current = running_timer(session, call.caller, lock=True)
+    if current is not None:
+        stop(current, now)
+        session.flush()
+    entry = TimeEntry(
+        user_id=call.caller.user_id,
+        duration=0,
+        start_time=_local_clock(),
+        timer_started_at=now,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    session.add(entry)
+    session.flush()
+    session.refresh(entry)
+    return JSONResponse(entry_json(entry), 201)
 
 
 @authenticated(write=True)
 def stop_timer(call: Call) -> Response:
+    lock_user_timers(call.session, call.caller)
     entry = running_timer(call.session, call.caller, lock=True)
     if entry is None:
         raise not_found()

@@ -105,3 +105,43 @@ def test_the_database_refuses_a_second_running_timer(app, alice):
         session.add(running_entry())
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_a_null_or_absent_body_starts_a_timer_without_text(client, alice):
+    for fields in ({"body": None}, {}, {"body": 5}):
+        answer = client.post(TIMER, json=fields, headers=alice.headers)
+        assert answer.status_code == 201, (fields, answer.text)
+        assert answer.json()["body"] == ("5" if fields.get("body") == 5 else "")
+    for body in (["x"], {"a": 1}, True):
+        answer = client.post(TIMER, json={"body": body}, headers=alice.headers)
+        assert answer.status_code == 422 and list(answer.json()["errors"]) == ["body"]
+
+
+def test_many_racing_starts_and_stops_all_answer_and_keep_every_entry(app, alice):
+    """More racers than any retry budget: a user's starts take turns (a lock on the user)."""
+    starts, stops = 24, 6
+    barrier = threading.Barrier(starts + stops)
+    statuses: dict[str, list[int]] = {"POST": [], "DELETE": []}
+
+    def race(method, i):
+        client = TestClient(app)
+        barrier.wait()
+        data = {"body": f"taak {i}"} if method == "POST" else None
+        statuses[method].append(client.request(method, TIMER, data=data,
+                                               headers=alice.headers).status_code)
+
+    threads = [threading.Thread(target=race, args=("POST", i)) for i in range(starts)]
+    threads += [threading.Thread(target=race, args=("DELETE", i)) for i in range(stops)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses["POST"] == [201] * starts
+    assert set(statuses["DELETE"]) <= {200, 404}
+    with app.state.db.read() as session:
+        rows = session.execute(select(TimeEntry.timer_started_at, TimeEntry.end_time).where(
+            TimeEntry.user_id == alice.id)).all()
+    assert len(rows) == starts
+    running = [row for row in rows if row.timer_started_at is not None]
+    assert len(running) <= 1
+    assert all(row.end_time is not None for row in rows if row.timer_started_at is None)

@@ -93,11 +93,28 @@ def run_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def unshared_limits_warning(workers: int, environ=os.environ) -> str | None:
+    """What to tell whoever runs several workers with rate limits counted in memory."""
+    if workers <= 1 or (environ.get("NLENTRY_REDIS_URL") or "").strip():
+        return None
+    return (
+        f"nlentry: warning: --workers {workers} without NLENTRY_REDIS_URL: each worker "
+        "counts rate limits in its own memory, so a token may make up to "
+        f"{workers} x NLENTRY_RATE_LIMIT requests a minute; set "
+        "NLENTRY_REDIS_URL=redis://HOST:PORT/0 to share one count (idempotency keys "
+        "live in the database and are shared either way)"
+    )
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nlentry.storage.demo import seed_demo
     from nlentry.storage.engine import DATABASE_URL_ENV
+
+    warning = unshared_limits_warning(args.workers)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
 
     if args.database_url:
         os.environ[DATABASE_URL_ENV] = args.database_url

@@ -71,3 +71,29 @@ def test_serve_options_parse():
     args = parser.parse_args(["serve", "--workers", "2", "--port", "9000", "--demo"])
     assert (args.host, args.port, args.workers, args.demo) == ("127.0.0.1", 9000, 2, True)
     assert args.run is run_serve
+
+
+def _serve(database_url, monkeypatch, capsys, *args):
+    """``nlentry serve ARGS`` up to the point where uvicorn would start; (uvicorn's kwargs, stderr)."""
+    import uvicorn
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: started.update(kwargs))
+    assert main(["serve", "--database-url", database_url, *args]) == 0
+    return started, capsys.readouterr().err
+
+
+def test_serve_warns_that_several_workers_without_redis_count_limits_apart(
+    database_url, monkeypatch, capsys
+):
+    monkeypatch.delenv("NLENTRY_REDIS_URL", raising=False)
+    started, err = _serve(database_url, monkeypatch, capsys, "--workers", "3")
+    assert started["workers"] == 3
+    assert "warning" in err and "--workers 3 without NLENTRY_REDIS_URL" in err
+    assert "rate limits" in err
+    for args in ((), ("--workers", "1")):
+        started, err = _serve(database_url, monkeypatch, capsys, *args)
+        assert started["workers"] is None and err == ""
+    monkeypatch.setenv("NLENTRY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    started, err = _serve(database_url, monkeypatch, capsys, "--workers", "3")
+    assert started["workers"] == 3 and err == ""

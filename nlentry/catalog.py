@@ -79,22 +79,31 @@ class Catalog:
         A word belongs to one match only. Items that share the same longest
         phrase at a position are returned together in one match.
         """
+        return [Match(start, end, items) for start, end, items in self.spans(words)]
+
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int, tuple[Item, ...]]]:
+        """``find`` as ``(start, end, items)`` triples."""
         matches = []
         i, n = 0, len(words)
         index = self._index
         while i < n:
+            bucket = index.get(words[i])
+            if not bucket:
+                i += 1
+                continue
             best_len, best_items = 0, []
-            for phrase, item in index.get(words[i], ()):
+            for phrase, item in bucket:
                 size = len(phrase)
                 if size < best_len:
                     break
-                if tuple(words[i : i + size]) == phrase:
+                # the bucket is keyed by the first word: one word always matches
+                if size == 1 or tuple(words[i : i + size]) == phrase:
                     if size > best_len:
                         best_len, best_items = size, []
                     if item not in best_items:
                         best_items.append(item)
             if best_len:
-                matches.append(Match(i, i + best_len, tuple(best_items)))
+                matches.append((i, i + best_len, tuple(best_items)))
                 i += best_len
             else:
                 i += 1

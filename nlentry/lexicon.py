@@ -105,7 +105,28 @@ class Lexicon:
 
 def locale_dirs() -> tuple[Path, ...]:
     """Directories searched for ``<code>.toml``, extra ones first."""
-    return _dirs(os.environ.get(LOCALE_PATH_ENV, ""))
+    return _dirs(_extra_dirs())
+
+
+# ``os.environ.get`` of an unset variable raises and catches two KeyErrors
+# (about a microsecond, on every parse); CPython's ``os.environ`` keeps its
+# data in a plain dict that a lookup can read directly. Changes made through
+# ``os.environ`` (``monkeypatch.setenv``) are seen either way.
+_ENVIRON_DATA = getattr(os.environ, "_data", None)
+try:
+    _ENV_KEY = os.environ.encodekey(LOCALE_PATH_ENV)  # type: ignore[attr-defined]
+except AttributeError:  # not CPython's os.environ
+    _ENVIRON_DATA = None
+
+
+def _extra_dirs() -> str:
+    if (
+        type(_ENVIRON_DATA) is dict
+        and _ENVIRON_DATA is getattr(os.environ, "_data", None)
+        and _ENV_KEY not in _ENVIRON_DATA
+    ):
+        return ""
+    return os.environ.get(LOCALE_PATH_ENV, "")
 
 
 @cache
@@ -146,7 +167,7 @@ def message(locale: str, key: str) -> str:
 
 def all_lexicons() -> tuple[Lexicon, ...]:
     """Every locale on the search path (what ``locale="auto"`` reads with)."""
-    return _all(locale_dirs())
+    return _all(_dirs(_extra_dirs()))
 
 
 @cache

@@ -62,11 +62,14 @@ def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[
         lexicon = locale
     elif locale != "auto":
         lexicon = get_lexicon(locale)
-    else:
-        lexicon = max(
-            all_lexicons(),
-            key=lambda lex: (explained(words, lex, names), lex.code == default_locale),
-        )
+    else:  # most words known; a tie goes to the default, then to the first
+        lexicon, best = None, None
+        for candidate in all_lexicons():
+            key = (explained(words, candidate, names), candidate.code == default_locale)
+            if best is None or key > best:
+                lexicon, best = candidate, key
+        if lexicon is None:
+            raise ValueError("no locale files on the locale path")
     return lexicon, tokenize(words, lexicon, names)
 
 

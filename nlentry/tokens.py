@@ -28,8 +28,14 @@ _PUNCT_ROLES = {"-": "DASH", "–": "DASH", "—": "DASH", "/": "SLASH"}
 _DIGITS = 9
 _LARGEST = 10.0**_DIGITS
 _PARTS = re.compile(r"\d+|[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
 # Roles after which "MONTH NUM" is a person and an amount ("met Jan 2 uur").
 _UNITS = frozenset({"HOUR", "MINUTE", "QUARTER_HOUR", "DAY"})
+_SEPARATORS = frozenset({"DASH", "SLASH"})
+_NUM_OR_YEAR = frozenset({"NUM", "YEAR"})
+_ORD_OF = frozenset({"ORD", "OF"})
+_DAY_NUMBER = frozenset({"NUM", "LEAD", "ORD", "OF"})
+_AMOUNTS = frozenset({"NUM", "DEC"})
 
 
 @dataclass(slots=True)
@@ -50,19 +56,22 @@ def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple
     """Catalog matches as ``{first word index: (end word index, items)}``."""
     if not catalog or not len(catalog):
         return {}
+    norms = [w.norm for w in words if w.kind != "punct"]
+    if len(norms) == len(words):  # no punctuation: word and name positions agree
+        return {first: (end, items) for first, end, items in catalog.spans(norms)}
     positions = [i for i, w in enumerate(words) if w.kind != "punct"]
-    found = {}
-    for match in catalog.find([words[i].norm for i in positions]):
-        first = positions[match.start]
-        last = positions[match.end - 1]
-        found[first] = (last + 1, match.items)
-    return found
+    return {
+        positions[first]: (positions[end - 1] + 1, items)
+        for first, end, items in catalog.spans(norms)
+    }
 
 
 def explained(words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]) -> int:
     """How many words of the sentence ``lexicon`` knows (catalog names aside):
     the measure ``locale="auto"`` picks a locale by."""
     known = lexicon.known
+    if not names:
+        return sum([w.norm in known for w in words])
     count, i, n = 0, 0, len(words)
     while i < n:
         if i in names:
@@ -79,30 +88,43 @@ def tokenize(
 ) -> list[LexToken]:
     """Give every word its role in ``lexicon``."""
     tokens: list[LexToken] = []
+    append = tokens.append
     i, n = 0, len(words)
     phrases = lexicon.phrases
     fillers = lexicon.fillers
     while i < n:
         word = words[i]
-        if i in names and not _day_number_before_month(tokens, words, i, names, phrases):
+        if names and i in names and not _day_number_before_month(tokens, words, i, names, phrases):
             end, items = names[i]
             last = words[end - 1]
             text = _source(words, i, end)
-            tokens.append(LexToken("WORD", None, text, word.start, last.end, items=items))
+            append(LexToken("WORD", None, text, word.start, last.end, items=items))
             i = end
             continue
-        found = _lookup(words, i, phrases) if word.kind in ("word", "punct") else None
-        if found is not None:
-            end, sense = found
-            last = words[end - 1]
-            filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
-            tokens.append(
-                LexToken(sense.role, _value(sense, lexicon), _source(words, i, end), word.start,
-                         last.end, filler=filler)
-            )
-            i = end
-            continue
-        tokens.extend(_shape(word, lexicon))
+        kind = word.kind
+        candidates = phrases.get(word.norm) if kind == "word" or kind == "punct" else None
+        if candidates:
+            end, sense = _lookup(words, i, candidates)
+            if end:
+                role = sense.role
+                value = lexicon.half_hour if role == "HALF" else sense.value
+                if end == i + 1:  # one word
+                    filler = kind == "punct" or word.norm in fillers
+                    append(LexToken(role, value, word.text, word.start, word.end, filler))
+                else:
+                    filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
+                    append(LexToken(role, value, _source(words, i, end), word.start,
+                                    words[end - 1].end, filler))
+                i = end
+                continue
+        if kind == "word":
+            text = word.text
+            if text.isdecimal():
+                append(_number(text, word.start))
+            else:
+                tokens.extend(_word(word, lexicon))
+        else:
+            append(_shape(word))
         i += 1
     _settle_numbers_and_months(tokens)
     return tokens
@@ -111,7 +133,7 @@ def tokenize(
 def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
     """A one-word name that is also a month, right after a day number, is a
     date (``3 jan``), not the name (``met Jan``)."""
-    if names[i][0] != i + 1 or not tokens or tokens[-1].role not in ("NUM", "LEAD", "ORD", "OF"):
+    if names[i][0] != i + 1 or not tokens or tokens[-1].role not in _DAY_NUMBER:
         return False
     return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
 
@@ -125,62 +147,71 @@ def _source(words: list[Word], start: int, end: int) -> str:
     return " ".join(w.text for w in words[start:end] if w.kind != "punct") or words[start].text
 
 
-def _lookup(words: list[Word], i: int, phrases) -> tuple[int, Sense] | None:
-    """Longest lexicon phrase starting at word ``i``; punctuation inside a
-    phrase is skipped (``twenty-five``, ``t/m``)."""
-    candidates = phrases.get(words[i].norm)
-    if not candidates:
-        return None
+def _lookup(words: list[Word], i: int, candidates) -> tuple[int, Sense | None]:
+    """Longest lexicon phrase among ``candidates`` (the phrases whose first
+    word is word ``i``): ``(end, sense)``, or ``(0, None)``. Punctuation
+    inside a phrase is skipped (``twenty-five``, ``t/m``)."""
+    n = len(words)
     for phrase, sense in candidates:
+        size = len(phrase)
+        if size == 1:  # longest first: every longer phrase failed
+            return i + 1, sense
         j, k = i + 1, 1
-        while k < len(phrase):
-            while j < len(words) and words[j].kind == "punct":
+        while k < size:
+            while j < n and words[j].kind == "punct":
                 j += 1
-            if j >= len(words) or words[j].norm != phrase[k]:
+            if j >= n or words[j].norm != phrase[k]:
                 break
             j += 1
             k += 1
-        if k == len(phrase):
+        if k == size:
             return j, sense
-    return None
+    return 0, None
 
 
-def _shape(word: Word, lexicon: Lexicon) -> list[LexToken]:
-    """Tokens for a word the lexicon does not know whole, read from its shape."""
+def _shape(word: Word) -> LexToken:
+    """The token for a number, date, clock time or punctuation mark that the
+    lexicon does not know, read from its shape."""
     kind = word.kind
     if kind == "iso":
-        return [LexToken("ISO", word.text, word.text, word.start, word.end)]
+        return LexToken("ISO", word.text, word.text, word.start, word.end)
     if kind == "clock":
         hour, minute = word.text.split(":")
-        return [LexToken("CLOCK", (int(hour), int(minute)), word.text, word.start, word.end,
-                         leading_zero=hour.startswith("0"))]
+        return LexToken("CLOCK", (int(hour), int(minute)), word.text, word.start, word.end,
+                        leading_zero=hour.startswith("0"))
     if kind == "decimal":
         value = float(word.text.replace(",", "."))
         role = "DEC" if value < _LARGEST else "WORD"
-        return [LexToken(role, value, word.text, word.start, word.end)]
-    if kind == "punct":
-        return [LexToken(_PUNCT_ROLES.get(word.text, "WORD"), None, word.text, word.start, word.end)]
-    if word.text.isdecimal():
-        return [_number(word.text, word.start)]
-    filler = word.norm in lexicon.fillers
-    parts = list(_PARTS.finditer(word.norm)) if any(c.isdecimal() for c in word.text) else ()
-    if len(parts) > 1 and len(word.norm) == len(word.text):
-        split = []
-        for part in parts:
-            start = word.start + part.start()
-            value = part.group()
-            if value.isdecimal():
-                split.append(_number(value, start))
-                continue
-            senses = lexicon.phrases.get(value)
-            sense = next((s for p, s in senses or () if len(p) == 1), None)
-            if sense is None:
-                break
-            split.append(LexToken(sense.role, _value(sense, lexicon),
-                                  word.text[part.start():part.end()], start, start + len(value)))
-        else:
-            return split
-    return [LexToken("WORD", None, word.text, word.start, word.end, filler=filler)]
+        return LexToken(role, value, word.text, word.start, word.end)
+    return LexToken(_PUNCT_ROLES.get(word.text, "WORD"), None, word.text, word.start, word.end)
+
+
+def _word(word: Word, lexicon: Lexicon) -> list[LexToken]:
+    """Tokens for a word the lexicon does not know whole: its digit and
+    letter parts (``1h30``, ``9am``) when every letter part is a lexicon word,
+    else a ``WORD``."""
+    text, norm = word.text, word.norm
+    filler = norm in lexicon.fillers
+    if not text.isalpha() and len(norm) == len(text) and _DIGIT.search(text):
+        parts = list(_PARTS.finditer(norm))
+        if len(parts) > 1:
+            split = []
+            phrases = lexicon.phrases
+            for part in parts:
+                start = word.start + part.start()
+                value = part.group()
+                if value.isdecimal():
+                    split.append(_number(value, start))
+                    continue
+                senses = phrases.get(value)
+                sense = next((s for p, s in senses or () if len(p) == 1), None)
+                if sense is None:
+                    break
+                split.append(LexToken(sense.role, _value(sense, lexicon),
+                                      text[part.start() : part.end()], start, start + len(value)))
+            else:
+                return split
+    return [LexToken("WORD", None, text, word.start, word.end, filler=filler)]
 
 
 def _number(digits: str, start: int) -> LexToken:
@@ -207,23 +238,25 @@ def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
     """
     n = len(tokens)
     for k in range(n):
-        role = tokens[k].role
+        token = tokens[k]
+        role = token.role
         if role == "NUM":
             after = [t.role for t in tokens[k + 1 : k + 4]]
-            pair = len(after) >= 2 and after[0] in ("DASH", "SLASH") and after[1] in ("NUM", "YEAR")
-            while after and after[0] in ("ORD", "OF"):
-                after.pop(0)
-            if pair or (after and after[0] == "MONTH"):
-                tokens[k].role = "LEAD"
+            lead = len(after) >= 2 and after[0] in _SEPARATORS and after[1] in _NUM_OR_YEAR
+            if not lead:
+                # the first role after it that is no ORD/OF, if any, is MONTH
+                lead = next((r for r in after if r not in _ORD_OF), None) == "MONTH"
+            if lead:
+                token.role = "LEAD"
             elif k and tokens[k - 1].role == "HOUR" and (
                 k + 1 == n or tokens[k + 1].role not in _UNITS or tokens[k + 1].role == "MINUTE"
             ):
-                tokens[k].role = "MINS"
+                token.role = "MINS"
         elif (
             role == "MONTH"
             and k + 2 < n
-            and (k == 0 or tokens[k - 1].role not in ("NUM", "LEAD", "ORD", "OF"))
-            and tokens[k + 1].role in ("NUM", "DEC")
+            and (k == 0 or tokens[k - 1].role not in _DAY_NUMBER)
+            and tokens[k + 1].role in _AMOUNTS
             and tokens[k + 2].role in _UNITS
         ):
-            tokens[k].role = "WORD"
+            token.role = "WORD"

@@ -388,8 +388,10 @@ def _components() -> Schema:
             "Unauthorized": {"description": "no valid token", "content": error},
             "NotFound": {"description": "not the caller's, or does not exist",
                          "content": error},
-            "RequestTimeout": {"description": "the body did not arrive in time (the connection "
-                               "is closed)", "content": error},
+            "RequestTimeout": {
+                "description": "the body did not arrive in time (the connection is closed)",
+                "content": error,
+            },
             "TooLarge": {"description": "the body is over the size limit", "content": error},
             "UnsupportedMediaType": {"description": "a body that is neither a form nor JSON",
                                      "content": error},

@@ -205,17 +205,20 @@ def test_active_is_a_boolean_in_json_and_a_word_in_a_form(client, alice, kind):
 @pytest.mark.parametrize("kind", ["projects", "services"])
 def test_every_alias_of_a_list_must_be_a_name(client, alice, kind):
     for aliases in ([""], [" "], ["ok", ""], [None], ["ok", 5], [["x"]]):
-        answer = client.post(f"/api/v1/{kind}", json={"name": "N", "aliases": aliases},
-                             headers=alice.headers)
+        answer = client.post(
+            f"/api/v1/{kind}", json={"name": "N", "aliases": aliases}, headers=alice.headers
+        )
         assert answer.status_code == 422, aliases
         assert list(answer.json()["errors"]) == ["aliases"], aliases
     assert client.get(f"/api/v1/{kind}", headers=alice.headers).json() == []
     # a comma-separated string skips its blank pieces; null or "" is no aliases
-    created = client.post(f"/api/v1/{kind}", data={"name": "N", "aliases": "kiwi, ,appel,"},
-                          headers=alice.headers).json()
+    created = client.post(
+        f"/api/v1/{kind}", data={"name": "N", "aliases": "kiwi, ,appel,"}, headers=alice.headers
+    ).json()
     assert created["aliases"] == ["kiwi", "appel"]
-    cleared = client.patch(f"/api/v1/{kind}/{created['id']}", json={"aliases": None},
-                           headers=alice.headers)
+    cleared = client.patch(
+        f"/api/v1/{kind}/{created['id']}", json={"aliases": None}, headers=alice.headers
+    )
     assert cleared.json()["aliases"] == []
 
 

@@ -306,8 +306,9 @@ def test_a_blank_date_filter_is_refused_not_ignored(client, alice):
     create(client, alice, body="a", duration="60", date="2026-03-01")
     for name in ("date", "start_date", "end_date"):
         for blank in ("", " "):
-            answer = client.get("/api/v1/time_entries.json", params={name: blank},
-                                headers=alice.headers)
+            answer = client.get(
+                "/api/v1/time_entries.json", params={name: blank}, headers=alice.headers
+            )
             assert answer.status_code == 422, (name, blank)
             assert answer.json() == {"errors": {name: ["is geen geldige datum"]}}
 
@@ -315,14 +316,17 @@ def test_a_blank_date_filter_is_refused_not_ignored(client, alice):
 @pytest.mark.parametrize("digits", ["٦٠", "۶۰", "६०", "６０", "𝟔𝟎"])
 def test_numbers_and_dates_are_ascii_digits(client, alice, digits):
     """``int()`` reads any Unicode digits; a field does not: 422, nothing stored."""
-    for field, value in (("duration", digits), ("date", f"01-01-20{digits}"),
-                         ("project_id", digits)):
+    for field, value in (
+        ("duration", digits),
+        ("date", f"01-01-20{digits}"),
+        ("project_id", digits),
+    ):
         fields = {"body": "werk", "duration": 60, field: value}
         answer = client.post("/api/v1/time_entries.json", json=fields, headers=alice.headers)
         assert answer.status_code == 422, fields
         assert list(answer.json()["errors"]) == [field], answer.json()
-    listed = client.get("/api/v1/time_entries.json", params={"page": digits},
-                        headers=alice.headers)
+    listed = client.get("/api/v1/time_entries.json", params={"page": digits}, headers=alice.headers)
     assert listed.status_code == 422 and list(listed.json()["errors"]) == ["page"]
-    assert client.get("/api/v1/time_entries.json",
-                      headers=alice.headers).json()["total_entries"] == 0
+    assert (
+        client.get("/api/v1/time_entries.json", headers=alice.headers).json()["total_entries"] == 0
+    )

@@ -155,12 +155,16 @@ def test_lone_surrogate_in_json_is_422_naming_the_field_and_stores_nothing(app, 
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json() == {"errors": {field: [UNREADABLE_TEXT]}}
     # a field name cannot be named back: 400
-    answer = client.post("/api/v1/time_entries", content=b'{"\\ud800": 1, "body": "2 uur"}',
-                         headers=headers)
+    answer = client.post(
+        "/api/v1/time_entries", content=b'{"\\ud800": 1, "body": "2 uur"}', headers=headers
+    )
     assert answer.status_code == 400 and "message" in answer.json()
     # a surrogate pair is an ordinary character
-    answer = client.post("/api/v1/time_entries", headers=headers,
-                         content=b'{"body": "2 uur \\ud83d\\ude00", "duration": 60}')
+    answer = client.post(
+        "/api/v1/time_entries",
+        headers=headers,
+        content=b'{"body": "2 uur \\ud83d\\ude00", "duration": 60}',
+    )
     assert answer.status_code == 201 and answer.json()["body"] == "2 uur \U0001f600"
     assert _entries(app) == 1
     assert client.get("/api/v1/projects", headers=alice.headers).json() == []

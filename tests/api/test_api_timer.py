@@ -127,8 +127,9 @@ def test_many_racing_starts_and_stops_all_answer_and_keep_every_entry(app, alice
         client = TestClient(app)
         barrier.wait()
         data = {"body": f"taak {i}"} if method == "POST" else None
-        statuses[method].append(client.request(method, TIMER, data=data,
-                                               headers=alice.headers).status_code)
+        statuses[method].append(
+            client.request(method, TIMER, data=data, headers=alice.headers).status_code
+        )
 
     threads = [threading.Thread(target=race, args=("POST", i)) for i in range(starts)]
     threads += [threading.Thread(target=race, args=("DELETE", i)) for i in range(stops)]
@@ -139,8 +140,11 @@ def test_many_racing_starts_and_stops_all_answer_and_keep_every_entry(app, alice
     assert statuses["POST"] == [201] * starts
     assert set(statuses["DELETE"]) <= {200, 404}
     with app.state.db.read() as session:
-        rows = session.execute(select(TimeEntry.timer_started_at, TimeEntry.end_time).where(
-            TimeEntry.user_id == alice.id)).all()
+        rows = session.execute(
+            select(TimeEntry.timer_started_at, TimeEntry.end_time).where(
+                TimeEntry.user_id == alice.id
+            )
+        ).all()
     assert len(rows) == starts
     running = [row for row in rows if row.timer_started_at is not None]
     assert len(running) <= 1

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 
 from nlentry.storage import Database, migrate
 
+from .callers import CallerCache
 from .catalogs import CatalogCache
 from .errors import exception_handlers
 from .routes import routes
@@ -70,6 +71,7 @@ def create_app(
     )
     app.state.db = db
     app.state.catalogs = CatalogCache()
+    app.state.callers = CallerCache()
     app.state.max_body_bytes = max_body_bytes
     app.state.thread_limiter = None  # anyio's default until the lifespan starts
     app.state.limiter = _rate_limiter(rate_limit_per_minute, redis_url)

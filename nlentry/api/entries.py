@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
+
 from sqlalchemy import func, select
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from nlentry.storage.models import Project, Service, TimeEntry, utcnow
+from nlentry.storage.writer import (
+    REVOKED,
+    Claimed,
+    EntryWriter,
+    NewEntry,
+    Outcome,
+    Stale,
+    entry_row,
+)
 
 from . import idempotency
+from .auth import Caller, Credentials
+from .catalogs import NotCached
 from .entry_input import read_entry_input
-from .errors import APIError
-from .handlers import Call, authenticated
+from .errors import APIError, unauthorized
+from .handlers import (
+    Call,
+    answer_error,
+    authenticated,
+    in_thread,
+    look_up_caller,
+    make_call,
+    rate_limit,
+    read_request,
+)
 from .lookups import own_entry, path_id
 from .shapes import entry_json, entry_payload, project_ref, service_ref
 from .validation import MAX_ID, read_date, read_id_list, read_integer
 
 MAX_PER_PAGE = 100
-_WRITE_ATTEMPTS = 5
+_ATTEMPTS = 5  # parses of one request, should the catalog change meanwhile
+_LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
 
 
 @authenticated
@@ -84,43 +113,130 @@ def show_entry(call: Call) -> Response:
     return JSONResponse(entry_json(entry))
 
 
-@authenticated
-def create_entry(call: Call) -> Response:
-    """Validate and parse in the reading transaction; then one short write.
+async def create_entry(request: Request) -> Response:
+    """Parse on the event loop, store through the writer (group commit), answer.
 
-    With an ``Idempotency-Key`` the key is claimed in the write, beside the
-    entry; a 422 answer is kept for the key too (and nothing else stored).
+    The caller comes from the worker's cache when it can, and so does its
+    catalog; the writer's transaction confirms both before the entry is
+    stored (a revoked token is 401, a changed catalog means parsing again),
+    and a refusal is only given once a fresh lookup confirms them too. With
+    an ``Idempotency-Key`` the key is claimed in the writer's transaction,
+    beside the entry; a 422 answer is kept for the key too (and nothing else
+    stored).
+    """
+    state = request.app.state
+    credentials, fields = await read_request(request)
+    caller = state.callers.get(credentials)
+    if caller is None:
+        caller = await in_thread(state, look_up_caller, state, credentials)
+    limit_headers = rate_limit(state, caller)
+    call = make_call(request, state, caller, None, fields)
+    try:
+        response = await _create(call, credentials)
+    except APIError as error:
+        response = answer_error(error)
+    response.headers.update(limit_headers)
+    return response
+
+
+async def _create(call: Call, credentials: Credentials | None) -> Response:
+    state = call.state
+    for _ in range(_ATTEMPTS):
+        try:
+            entry = await _new_entry(call)
+        except APIError:
+            fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
+            if fresh.catalog_versions == call.caller.catalog_versions:
+                raise
+            call = replace(call, caller=fresh)  # parsed with an old catalog: again
+            continue
+        outcome = await _store(state.db.entry_writer, entry)
+        if outcome is REVOKED:
+            state.callers.forget(credentials)
+            raise unauthorized()
+        if isinstance(outcome, Stale):
+            call = replace(call, caller=replace(call.caller, catalog_versions=outcome.catalog_versions))
+            state.callers.put(credentials, call.caller)
+            continue
+        if isinstance(outcome, Claimed):
+            return idempotency.replay(call, outcome, entry.request_hash)
+        return Response(outcome.body, outcome.status, media_type="application/json")
+    raise RuntimeError(f"the catalog changed {_ATTEMPTS} times while parsing")
+
+
+async def _new_entry(call: Call) -> NewEntry:
+    """The entry to store (or, with a key, the refusal to keep); 422 without a key.
+
+    Parsing needs no database once the caller's catalog is cached and no
+    project or service id is given: then it runs right here, on the event
+    loop; else in a thread, with a session to read what is missing.
     """
     key = idempotency.read_key(call)
+    if call.state.catalogs.has(call.caller) and _LOOKED_UP.isdisjoint(call.fields):
+        try:
+            return _prepare_entry(call, key)
+        except NotCached:  # dropped from the cache meanwhile
+            pass
+    return await in_thread(call.state, _prepare_entry_reading, call, key)
+
+
+def _prepare_entry_reading(call: Call, key: str | None) -> NewEntry:
+    with call.state.db.read() as session:
+        return _prepare_entry(replace(call, session=session), key)
+
+
+def _prepare_entry(call: Call, key: str | None) -> NewEntry:
+    caller = call.caller
     request_hash = idempotency.fingerprint(call.fields) if key is not None else ""
-    if key is not None:
-        claimed = idempotency.find_claim(call.session, call.caller.user_id, key)
-        if claimed is not None:
-            return idempotency.replay(call, claimed, request_hash)
     try:
-        prepared = _prepare(call)
-        refused = None
+        values, project, service = _prepare(call)
     except APIError as error:
         if key is None:
             raise
-        prepared, refused = None, error.response()
-    call.session.close()  # give the reading connection back before waiting to write
-    for _ in range(_WRITE_ATTEMPTS):
-        with call.state.db.write() as session:
-            row = None
-            if key is not None:
-                row = idempotency.claim(session, call.caller.user_id, key, request_hash)
-                if row is None:  # a concurrent request holds the key: answer as it did
-                    claimed = idempotency.find_claim(session, call.caller.user_id, key)
-                    if claimed is not None:
-                        return idempotency.replay(call, claimed, request_hash)
-                    continue
-            response = refused if prepared is None else _insert(call, session, *prepared)
-            if row is not None:
-                idempotency.record(row, response)
-            session.commit()
-            return response
-    raise RuntimeError("could not claim an idempotency key")
+        refused = error.response()
+        answer = functools.partial(_refusal, refused.status_code, bytes(refused.body))
+        row = None
+    else:
+        row = entry_row(caller.user_id, values, utcnow())
+        answer = functools.partial(_created, row, project, service, caller)
+    return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, row, answer,
+                    key, request_hash)  # fmt: skip
+
+
+def _created(row: dict, project, service, caller: Caller, entry_id: int) -> tuple[int, bytes]:
+    entry = SimpleNamespace(**row, id=entry_id, timer_started_at=None)
+    payload = entry_payload(
+        entry, project, service, caller.user_id, caller.display_name, row["created_at"]
+    )
+    return 201, _json(payload)
+
+
+def _refusal(status: int, body: bytes, entry_id: None) -> tuple[int, bytes]:
+    return status, body
+
+
+def _json(content: Any) -> bytes:
+    """As ``JSONResponse`` renders it."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+async def _store(writer: EntryWriter, entry: NewEntry) -> Outcome:
+    """Hand ``entry`` to the writer thread and wait for its committed outcome."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome: Outcome | BaseException) -> None:  # on the event loop
+        if future.done():  # the request was cancelled meanwhile
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    writer.submit(entry, lambda outcome: loop.call_soon_threadsafe(settle, outcome))
+    return await future
 
 
 def _prepare(call: Call) -> tuple[dict, dict | None, dict | None]:
@@ -146,17 +262,6 @@ def _service(call: Call, id: int | None) -> dict | None:
     if item is None:
         return service_ref(call.session.get(Service, id))
     return {"id": item.id, "name": item.name}
-
-
-def _insert(call: Call, session, values: dict, project, service) -> Response:
-    now = utcnow()
-    entry = TimeEntry(user_id=call.caller.user_id, created_at=now, updated_at=now, **values)
-    session.add(entry)
-    session.flush()
-    payload = entry_payload(
-        entry, project, service, call.caller.user_id, call.caller.display_name, now
-    )
-    return JSONResponse(payload, 201)
 
 
 @authenticated(write=True)

@@ -1,11 +1,19 @@
 """Turning a plain function into an authenticated, rate-limited endpoint.
 
-A handler is a synchronous function ``handler(call) -> Response`` that runs
-in a worker thread inside one database transaction: a reading one, or with
-``write=True`` a writing one (``BEGIN IMMEDIATE`` on SQLite). It commits
-when the handler returns and rolls back when it raises. A reading handler
-may open its own short writing transaction with ``call.state.db.write()``
-after doing its reading and thinking outside the write lock.
+A request is counted against its token's rate limit first: when this worker
+already knows the token (``CallerCache``) that happens on the event loop
+before any database work, so a flood is refused for the price of a hash and
+a counter. Then the handler, a synchronous function ``handler(call) ->
+Response``, runs in a worker thread inside one database transaction that
+also looks the token up again, so a revoked token is refused at once: a
+reading transaction, or with ``write=True`` a writing one (``BEGIN
+IMMEDIATE`` on SQLite). It commits when the handler returns and rolls back
+when it raises. A reading handler may open its own short writing
+transaction with ``call.state.db.write()`` after its reading and thinking.
+
+``POST /time_entries`` has its own path (``nlentry.api.entries``) built from
+the same pieces: ``read_request``, ``look_up_caller``, ``rate_limit``,
+``in_thread``, ``make_call``, ``answer_error``.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .auth import Caller, authenticate, credentials_from
+from .auth import Caller, Credentials, authenticate, credentials_from
 from .bodies import read_fields
 from .errors import APIError, unauthorized
 from .validation import FieldErrors
@@ -33,7 +41,7 @@ class Call:
 
     caller: Caller
     session: Session
-    state: Any  # the app's state: db, catalogs, limiter, ...
+    state: Any  # the app's state: db, catalogs, callers, limiter, ...
     method: str
     path_params: dict[str, Any]
     query: QueryParams
@@ -60,42 +68,90 @@ def authenticated(handler: Handler | None = None, *, write: bool = False):
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state = request.app.state
-        fields = await read_fields(request, state.max_body_bytes)
-        return await anyio.to_thread.run_sync(
-            _run, handler, write, request, state, fields, limiter=state.thread_limiter
+        credentials, fields = await read_request(request)
+        known = state.callers.get(credentials)
+        limit_headers = rate_limit(state, known) if known is not None else None
+        return await in_thread(
+            state, _run, handler, write, request, state, credentials, fields, limit_headers
         )
 
     endpoint.handler = handler  # type: ignore[attr-defined]
     return endpoint
 
 
-def _run(handler: Handler, write: bool, request: Request, state: Any, fields: dict) -> Response:
+async def read_request(request: Request) -> tuple[Credentials | None, dict[str, Any]]:
+    """The request's credentials, and its fields without them."""
+    fields = await read_fields(request, request.app.state.max_body_bytes)
     credentials = credentials_from(request.headers, request.query_params, fields)
-    fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
-    limit_headers: dict[str, str] = {}
+    return credentials, {k: v for k, v in fields.items() if k not in ("token", "email")}
+
+
+async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
+    """``function(*args)`` in one of the worker's few threads."""
+    return await anyio.to_thread.run_sync(function, *args, limiter=state.thread_limiter)
+
+
+def known_caller(state: Any, session: Session, credentials: Credentials | None) -> Caller:
+    """The owner of ``credentials`` as the database says now (else 401), remembered."""
+    caller = authenticate(session, credentials)
+    if caller is None:
+        state.callers.forget(credentials)
+        raise unauthorized()
+    state.callers.put(credentials, caller)
+    return caller
+
+
+def look_up_caller(state: Any, credentials: Credentials | None) -> Caller:
+    """``known_caller`` in a reading transaction of its own."""
+    with state.db.read() as session:
+        return known_caller(state, session, credentials)
+
+
+def rate_limit(state: Any, caller: Caller) -> dict[str, str]:
+    """Count one request of the caller's token: its ``X-RateLimit-*`` headers, or 429."""
+    limiter = state.limiter
+    if limiter is None:
+        return {}
+    result = limiter.hit(f"token:{caller.token_id}")
+    headers = limiter.headers(result)
+    if not result.allowed:
+        raise APIError(429, headers=headers)
+    return headers
+
+
+def answer_error(error: APIError) -> Response:
+    """The answer to a refused request; 401 and 429 go on up as they are."""
+    if error.status_code in (401, 429):
+        raise error
+    return error.response()
+
+
+def _run(
+    handler: Handler, write: bool, request: Request, state: Any,
+    credentials: Credentials | None, fields: dict, limit_headers: dict[str, str] | None,
+) -> Response:  # fmt: skip
     try:
         with state.db.read() as session:
-            caller = authenticate(session, credentials)
-            if caller is None:
-                raise unauthorized()
-            limit_headers = _rate_limit(state, caller)
+            caller = known_caller(state, session, credentials)
+            if limit_headers is None:  # not counted yet: the token was new to this worker
+                limit_headers = rate_limit(state, caller)
             if write:
                 session.close()
                 with state.db.write() as write_session:
-                    response = handler(_call(request, state, caller, write_session, fields))
+                    response = handler(make_call(request, state, caller, write_session, fields))
                     write_session.commit()
             else:
-                response = handler(_call(request, state, caller, session, fields))
+                response = handler(make_call(request, state, caller, session, fields))
                 session.commit()
     except APIError as error:
-        if error.status_code in (401, 429):
-            raise
-        response = error.response()
+        response = answer_error(error)
     response.headers.update(limit_headers)
     return response
 
 
-def _call(request: Request, state: Any, caller: Caller, session: Session, fields: dict) -> Call:
+def make_call(
+    request: Request, state: Any, caller: Caller, session: Session | None, fields: dict
+) -> Call:
     return Call(
         caller=caller,
         session=session,
@@ -106,19 +162,3 @@ def _call(request: Request, state: Any, caller: Caller, session: Session, fields
         fields=fields,
         headers=request.headers,
     )
-
-
-def _rate_limit(state: Any, caller: Caller) -> dict[str, str]:
-    limiter = state.limiter
-    if limiter is None:
-        return {}
-    result = limiter.hit(f"token:{caller.token_id}")
-    headers = {
-        "X-RateLimit-Limit": str(result.limit),
-        "X-RateLimit-Remaining": str(max(0, result.remaining)),
-        "X-RateLimit-Reset": str(result.reset),
-    }
-    if not result.allowed:
-        headers["Retry-After"] = str(max(1, result.retry_after))
-        raise APIError(429, headers=headers)
-    return headers

@@ -11,12 +11,15 @@ PostgreSQL is chosen with a ``postgresql+psycopg://`` URL.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import threading
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from .writer import EntryWriter
 
 DATABASE_URL_ENV = "NLENTRY_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///./nlentry.db"
@@ -61,12 +64,60 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+class SQLiteWriteLock:
+    """Writers take turns on one SQLite file: a thread lock, then ``flock`` across processes.
+
+    Without it a writer of another process finds the database locked and
+    SQLite's busy handler sleeps (1, 2, 5 ... 100 ms at a time) and tries
+    again; under steady load it can lose that race for seconds. ``flock``
+    instead blocks in the kernel and wakes the waiter as soon as the lock is
+    given back. The lock is taken on ``<database>-writer``, a file of its
+    own: SQLite's own POSIX locks are on the database file, and closing any
+    descriptor of that file would drop them. The kernel drops the lock of a
+    process that dies.
+    """
+
+    def __init__(self, database: str | None):
+        self._thread_lock = threading.Lock()
+        in_memory = not database or database == ":memory:" or database.startswith("file:")
+        self.path = None if in_memory else f"{database}-writer"
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        if self.path is None:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class Database:
     """An engine with a session factory for readers and one for writers.
 
-    On SQLite one writer at a time holds the database lock; writers of the
-    same process queue on a ``threading.Lock`` first, which is far cheaper
-    than SQLite's sleeping busy handler. PostgreSQL needs no such lock.
+    On SQLite one writer at a time holds the database lock; writers queue on
+    ``SQLiteWriteLock`` first (a thread lock, then ``flock`` across
+    processes), which is far cheaper and fairer than SQLite's sleeping busy
+    handler. PostgreSQL needs no such lock.
+    New time entries go through ``entry_writer``, which commits the entries
+    of concurrent requests together (``nlentry.storage.writer``).
     """
 
     def __init__(self, url: str | None = None, engine: Engine | None = None):
@@ -76,7 +127,10 @@ class Database:
         self.writer = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
-        self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._write_lock = (
+            SQLiteWriteLock(self.url.database) if self.is_sqlite else contextlib.nullcontext()
+        )
+        self.entry_writer = EntryWriter(self.engine, self._write_lock)
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,4 +146,7 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        self.entry_writer.close()
         self.engine.dispose()
+        if isinstance(self._write_lock, SQLiteWriteLock):
+            self._write_lock.close()

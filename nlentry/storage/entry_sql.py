@@ -1,0 +1,121 @@
+"""The entry writer's statements, run on the driver's own connection.
+
+SQLAlchemy's execution layer costs several times what these few statements
+cost themselves (measured on SQLite: about 750 µs of CPU for a one-entry
+transaction through Core, 130 µs on the driver), and the writer runs them
+for every new entry. So the SQL is written here once, with ``?``
+placeholders (``%s`` for psycopg), and values are converted as SQLAlchemy
+would store them: each column's type gives its bind processor for the
+dialect (SQLite keeps dates and times as ISO text, PostgreSQL takes them as
+they are). The tables are those of ``nlentry.storage.models``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Dialect, Table
+
+from .models import IdempotencyKey, TimeEntry
+
+#: The columns of a new entry, all given.
+ENTRY_COLUMNS = ("user_id", "body", "description", "date", "duration", "start_time",
+                 "end_time", "project_id", "service_id", "created_at", "updated_at")  # fmt: skip
+
+_LIVE_TOKENS = """
+SELECT t.id, w.catalog_version, u.catalog_version
+FROM api_tokens t
+JOIN users u ON u.id = t.user_id
+JOIN workspaces w ON w.id = u.workspace_id
+WHERE t.revoked_at IS NULL AND t.id IN ({ids})
+"""
+_INSERT_ENTRY = (
+    f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)}) RETURNING id"
+)
+_DROP_EXPIRED_KEY = (
+    'DELETE FROM idempotency_keys WHERE user_id = ? AND "key" = ? AND created_at < ?'
+)
+_CLAIM_KEY = (
+    'INSERT INTO idempotency_keys (user_id, "key", request_hash, created_at) '
+    'VALUES (?, ?, ?, ?) ON CONFLICT (user_id, "key") DO NOTHING RETURNING id'
+)
+_FIND_CLAIM = (
+    "SELECT request_hash, status_code, response_body FROM idempotency_keys "
+    'WHERE user_id = ? AND "key" = ? AND created_at >= ?'
+)
+_RECORD_ANSWER = "UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE id = ?"
+
+
+class EntrySQL:
+    """The statements in the dialect's placeholder style, with its value conversions."""
+
+    def __init__(self, dialect: Dialect):
+        if dialect.name not in ("sqlite", "postgresql"):
+            raise ValueError(f"the entry writer does not know {dialect.name}")
+        self._begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else None
+        self._placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._insert_entry = self._sql(_INSERT_ENTRY)
+        self._drop_expired_key = self._sql(_DROP_EXPIRED_KEY)
+        self._claim_key = self._sql(_CLAIM_KEY)
+        self._find_claim = self._sql(_FIND_CLAIM)
+        self._record_answer = self._sql(_RECORD_ANSWER)
+        self._entry_values = _converter(TimeEntry.__table__, ENTRY_COLUMNS, dialect)
+        self._datetime = _processor(IdempotencyKey.__table__, "created_at", dialect)
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
+
+    def begin(self, cursor) -> None:
+        """Open the writing transaction (PostgreSQL's driver opens it by itself)."""
+        if self._begin is not None:
+            cursor.execute(self._begin)
+
+    def live_tokens(self, cursor, token_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+        """Live token id -> its (workspace, user) catalog versions."""
+        ids = sorted(token_ids)
+        cursor.execute(_LIVE_TOKENS.format(ids=", ".join(self._placeholder for _ in ids)), ids)
+        return {token_id: (workspace, user) for token_id, workspace, user in cursor.fetchall()}
+
+    def insert_entry(self, cursor, row: dict[str, Any]) -> int:
+        cursor.execute(self._insert_entry, self._entry_values(row))
+        return cursor.fetchone()[0]
+
+    def claim_key(self, cursor, user_id: int, key: str, request_hash: str,
+                  now: dt.datetime, keep_for: dt.timedelta) -> int | None:  # fmt: skip
+        """The new claim's id; None when a live claim of the key exists."""
+        cutoff = self._datetime(now - keep_for)
+        cursor.execute(self._drop_expired_key, (user_id, key, cutoff))
+        cursor.execute(self._claim_key, (user_id, key, request_hash, self._datetime(now)))
+        claimed = cursor.fetchone()
+        return None if claimed is None else claimed[0]
+
+    def find_claim(self, cursor, user_id: int, key: str, now: dt.datetime,
+                   keep_for: dt.timedelta) -> tuple[str, int | None, str | None]:  # fmt: skip
+        cursor.execute(self._find_claim, (user_id, key, self._datetime(now - keep_for)))
+        return tuple(cursor.fetchone())
+
+    def record_answer(self, cursor, claim_id: int, status: int, body: str) -> None:
+        cursor.execute(self._record_answer, (status, body, claim_id))
+
+
+def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]:
+    """How SQLAlchemy hands a value of ``column`` to this dialect's driver (None stays None)."""
+    processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return processor or _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(table: Table, columns: tuple[str, ...], dialect: Dialect):
+    """``row -> tuple`` of the ``columns``' values, each as the driver takes it."""
+    steps = [(name, _processor(table, name, dialect)) for name in columns]
+
+    def convert(row: dict[str, Any]) -> tuple:
+        return tuple(process(row[name]) for name, process in steps)
+
+    return convert

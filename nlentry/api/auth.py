@@ -48,24 +48,35 @@ class Caller:
 def credentials_from(
     headers: Mapping[str, str], query: Mapping[str, Any], fields: Mapping[str, Any]
 ) -> Credentials | None:
-    api_key = headers.get("x-api-key")
-    if api_key:
-        email, separator, token = api_key.rpartition(":")
-        return Credentials(token.strip(), email.strip() or None) if separator else Credentials(
-            api_key.strip()
-        )
-    authorization = headers.get("authorization", "")
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return Credentials(value.strip())
-    if scheme.lower() == "basic" and value.strip():
-        return _basic(value.strip())
+    in_headers, credentials = header_credentials(headers)
+    if in_headers:
+        return credentials
     for source in (fields, query):
         token = source.get("token")
         if isinstance(token, str) and token:
             email = source.get("email") or fields.get("email") or query.get("email")
             return Credentials(token, email if isinstance(email, str) and email else None)
     return None
+
+
+def header_credentials(headers: Mapping[str, str]) -> tuple[bool, Credentials | None]:
+    """Whether the headers carry the credentials (then nothing else is looked at), and which.
+
+    Readable without the body, so a request can be identified (and refused)
+    before its body is read.
+    """
+    api_key = headers.get("x-api-key")
+    if api_key:
+        email, separator, token = api_key.rpartition(":")
+        if separator:
+            return True, Credentials(token.strip(), email.strip() or None)
+        return True, Credentials(api_key.strip())
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return True, Credentials(value.strip())
+    if scheme.lower() == "basic" and value.strip():
+        return True, _basic(value.strip())
+    return False, None
 
 
 def _basic(value: str) -> Credentials | None:
@@ -125,4 +136,4 @@ def authenticate(session: Session, credentials: Credentials | None) -> Caller | 
     )
 
 
-__all__ = ["Caller", "Credentials", "authenticate", "credentials_from"]
+__all__ = ["Caller", "Credentials", "authenticate", "credentials_from", "header_credentials"]

@@ -32,12 +32,12 @@ from .errors import APIError, unauthorized
 from .handlers import (
     Call,
     answer_error,
+    arrive,
     authenticated,
     in_thread,
     look_up_caller,
     make_call,
     rate_limit,
-    read_request,
 )
 from .lookups import own_entry, path_id
 from .shapes import entry_json, entry_payload, project_ref, service_ref
@@ -125,14 +125,16 @@ async def create_entry(request: Request) -> Response:
     stored).
     """
     state = request.app.state
-    credentials, fields = await read_request(request)
-    caller = state.callers.get(credentials)
+    arrival = await arrive(request)
+    caller = arrival.caller
     if caller is None:
-        caller = await in_thread(state, look_up_caller, state, credentials)
-    limit_headers = rate_limit(state, caller)
-    call = make_call(request, state, caller, None, fields)
+        caller = await in_thread(state, look_up_caller, state, arrival.credentials)
+    limit_headers = arrival.limit_headers
+    if limit_headers is None:
+        limit_headers = rate_limit(state, caller)
+    call = make_call(request, state, caller, None, arrival.fields)
     try:
-        response = await _create(call, credentials)
+        response = await _create(call, arrival.credentials)
     except APIError as error:
         response = answer_error(error)
     response.headers.update(limit_headers)

@@ -1,18 +1,20 @@
 """Turning a plain function into an authenticated, rate-limited endpoint.
 
-A request is counted against its token's rate limit first: when this worker
-already knows the token (``CallerCache``) that happens on the event loop
-before any database work, so a flood is refused for the price of a hash and
-a counter. Then the handler, a synchronous function ``handler(call) ->
-Response``, runs in a worker thread inside one database transaction that
-also looks the token up again, so a revoked token is refused at once: a
-reading transaction, or with ``write=True`` a writing one (``BEGIN
-IMMEDIATE`` on SQLite). It commits when the handler returns and rolls back
-when it raises. A reading handler may open its own short writing
-transaction with ``call.state.db.write()`` after its reading and thinking.
+A request is first identified and counted against its token's rate limit
+(``arrive``): when this worker already knows the token (``CallerCache``)
+that happens on the event loop before any database work, and when the
+token is in a header even before the body is read, so a flood is refused
+for the price of a hash and a counter. Then the handler, a synchronous
+function ``handler(call) -> Response``, runs in a worker thread inside one
+database transaction that also looks the token up again, so a revoked
+token is refused at once: a reading transaction, or with ``write=True`` a
+writing one (``BEGIN IMMEDIATE`` on SQLite). It commits when the handler
+returns and rolls back when it raises. A reading handler may open its own
+short writing transaction with ``call.state.db.write()`` after its reading
+and thinking.
 
 ``POST /time_entries`` has its own path (``nlentry.api.entries``) built from
-the same pieces: ``read_request``, ``look_up_caller``, ``rate_limit``,
+the same pieces: ``arrive``, ``look_up_caller``, ``rate_limit``,
 ``in_thread``, ``make_call``, ``answer_error``.
 """
 
@@ -29,7 +31,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .auth import Caller, Credentials, authenticate, credentials_from
+from .auth import Caller, Credentials, authenticate, credentials_from, header_credentials
 from .bodies import read_fields
 from .errors import APIError, unauthorized
 from .validation import FieldErrors
@@ -68,22 +70,42 @@ def authenticated(handler: Handler | None = None, *, write: bool = False):
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state = request.app.state
-        credentials, fields = await read_request(request)
-        known = state.callers.get(credentials)
-        limit_headers = rate_limit(state, known) if known is not None else None
-        return await in_thread(
-            state, _run, handler, write, request, state, credentials, fields, limit_headers
-        )
+        arrival = await arrive(request)
+        return await in_thread(state, _run, handler, write, request, state, arrival)
 
     endpoint.handler = handler  # type: ignore[attr-defined]
     return endpoint
 
 
-async def read_request(request: Request) -> tuple[Credentials | None, dict[str, Any]]:
-    """The request's credentials, and its fields without them."""
-    fields = await read_fields(request, request.app.state.max_body_bytes)
-    credentials = credentials_from(request.headers, request.query_params, fields)
-    return credentials, {k: v for k, v in fields.items() if k not in ("token", "email")}
+@dataclass
+class Arrival:
+    """A request as far as it is known before any database work."""
+
+    credentials: Credentials
+    fields: dict[str, Any]  # without the credentials
+    caller: Caller | None  # the token's owner, if this worker knows the token
+    limit_headers: dict[str, str] | None  # once counted (only a known caller is)
+
+
+async def arrive(request: Request) -> Arrival:
+    """Who is calling and the fields; a known caller counted (401 without credentials, 429)."""
+    state = request.app.state
+    in_headers, credentials = header_credentials(request.headers)
+    caller = limit_headers = None
+    if in_headers and credentials is not None:
+        caller = state.callers.get(credentials)
+        if caller is not None:  # before the body is even read
+            limit_headers = rate_limit(state, caller)
+    fields = await read_fields(request, state.max_body_bytes)
+    if not in_headers:
+        credentials = credentials_from(request.headers, request.query_params, fields)
+        caller = state.callers.get(credentials)
+        if caller is not None:
+            limit_headers = rate_limit(state, caller)
+    if credentials is None or not credentials.token:
+        raise unauthorized()
+    fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
+    return Arrival(credentials, fields, caller, limit_headers)
 
 
 async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
@@ -126,22 +148,22 @@ def answer_error(error: APIError) -> Response:
     return error.response()
 
 
-def _run(
-    handler: Handler, write: bool, request: Request, state: Any,
-    credentials: Credentials | None, fields: dict, limit_headers: dict[str, str] | None,
-) -> Response:  # fmt: skip
+def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: Arrival) -> Response:
+    limit_headers = arrival.limit_headers
     try:
         with state.db.read() as session:
-            caller = known_caller(state, session, credentials)
+            caller = known_caller(state, session, arrival.credentials)
             if limit_headers is None:  # not counted yet: the token was new to this worker
                 limit_headers = rate_limit(state, caller)
             if write:
                 session.close()
                 with state.db.write() as write_session:
-                    response = handler(make_call(request, state, caller, write_session, fields))
+                    response = handler(
+                        make_call(request, state, caller, write_session, arrival.fields)
+                    )
                     write_session.commit()
             else:
-                response = handler(make_call(request, state, caller, session, fields))
+                response = handler(make_call(request, state, caller, session, arrival.fields))
                 session.commit()
     except APIError as error:
         response = answer_error(error)

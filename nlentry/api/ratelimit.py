@@ -10,7 +10,10 @@ A window opens at a key's first hit and lasts sixty seconds. A hit costs
 one increment that also tells the window's end: a dict update under a lock
 in memory, one round trip (a Lua script: ``INCR``, ``PEXPIRE`` on the first,
 ``PTTL``) on Redis. Its count is exact under concurrent hits, because the
-increment returns it.
+increment returns it. Once a key is refused, each limiter remembers it until
+its window ends and refuses it again without counting: the window cannot
+reopen before then, so the answer is the same, and a flood costs no round
+trips.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Protocol
 DEFAULT_PER_MINUTE = 120
 WINDOW_SECONDS = 60
 _NAMESPACE = "nlentry:ratelimit:"
+_MAX_REFUSED = 10_000  # remembered refusals before the expired ones are swept
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,25 @@ class RateLimiter:
         self.storage: Counter = (
             MemoryCounter() if self.storage_uri.startswith("memory:") else RedisCounter(storage_uri)
         )
+        self._refused: dict[str, float] = {}  # key -> end of the window it is refused in
 
     def hit(self, key: str) -> RateLimitResult:
         """Count one request for ``key`` and say whether it may proceed."""
+        now = time.time()
+        refused_until = self._refused.get(key)
+        if refused_until is not None and refused_until > now:
+            return self._result(self.per_minute + 1, refused_until, now)
         count, reset_at = self.storage.incr(key, WINDOW_SECONDS)
         now = time.time()
         reset_at = min(max(reset_at, now), now + WINDOW_SECONDS)
+        result = self._result(count, reset_at, now)
+        if not result.allowed:
+            if len(self._refused) >= _MAX_REFUSED:
+                self._refused = {k: end for k, end in self._refused.items() if end > now}
+            self._refused[key] = reset_at
+        return result
+
+    def _result(self, count: int, reset_at: float, now: float) -> RateLimitResult:
         allowed = count <= self.per_minute
         return RateLimitResult(
             allowed=allowed,
@@ -153,6 +170,7 @@ class RateLimiter:
 
     def reset(self) -> None:
         """Forget every count in this limiter's storage (for tests and tools)."""
+        self._refused.clear()
         self.storage.reset()
 
 

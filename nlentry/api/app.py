@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import logging
 import os
+import sys
 
 import anyio
 from starlette.applications import Starlette
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute
 
 from nlentry.storage import Database, migrate
 
+from . import entries
 from .callers import CallerCache
 from .catalogs import CatalogCache
 from .errors import exception_handlers
@@ -26,6 +28,7 @@ RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
+GIL_SWITCH_SECONDS = 0.0005
 
 logger = logging.getLogger("nlentry.api")
 
@@ -57,6 +60,11 @@ def create_app(
         app.state.thread_limiter = anyio.CapacityLimiter(
             int(os.environ.get(THREADS_ENV, DEFAULT_THREADS))
         )
+        # A thread back from the database (the entry writer after each
+        # statement and fsync) waits for the GIL until the event loop gives
+        # it up: at most this long, instead of Python's 5 ms.
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        await anyio.to_thread.run_sync(entries.warm_up)
         yield
         db.dispose()
 

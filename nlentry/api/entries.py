@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nlentry import parse
 from nlentry.storage.models import Project, Service, TimeEntry, utcnow
 from nlentry.storage.writer import (
     REVOKED,
@@ -239,6 +240,11 @@ async def _store(writer: EntryWriter, entry: NewEntry) -> Outcome:
 
     writer.submit(entry, lambda outcome: loop.call_soon_threadsafe(settle, outcome))
     return await future
+
+
+def warm_up() -> None:
+    """Parse once, so that no request waits for the parser's grammar and lexicons to load."""
+    parse("1 uur", locale="auto", today=utcnow().date())
 
 
 def _prepare(call: Call) -> tuple[dict, dict | None, dict | None]:

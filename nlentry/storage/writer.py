@@ -196,7 +196,7 @@ class EntryWriter:
             try:
                 cursor = connection.cursor()
                 self._sql.begin(cursor)
-                outcomes = self._write_in(cursor, entries)
+                outcomes, inserted = self._write_in(cursor, entries)
             except BaseException:
                 self._roll_back()
                 raise
@@ -205,14 +205,21 @@ class EntryWriter:
             except Exception as error:
                 self._drop_connection()
                 raise _CommitFailed from error
+        for i, entry_id in inserted:  # answered once the lock is given back
+            try:
+                outcomes[i] = Stored(*entries[i].answer(entry_id))
+            except Exception as error:  # stored, but no answer: that request fails
+                logger.exception("answering a stored entry failed")
+                outcomes[i] = error
         self.batches += 1
         self.entries += len(entries)
         return outcomes
 
-    def _write_in(self, cursor, entries: list[NewEntry]) -> list[Outcome]:
-        """The batch's statements; the outcome of each entry once committed."""
+    def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:
+        """The batch's statements: the outcomes known so far, and (index, id) of new rows."""
         live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries})
         outcomes: list[Outcome | None] = [None] * len(entries)
+        inserted: list[tuple[int, int]] = []
         keyed: list[int] = []
         for i, entry in enumerate(entries):
             versions = live.get(entry.token_id)
@@ -221,13 +228,13 @@ class EntryWriter:
             elif versions != entry.catalog_versions:
                 outcomes[i] = Stale(versions)
             elif entry.key is None:
-                outcomes[i] = Stored(*entry.answer(self._sql.insert_entry(cursor, entry.row)))
+                inserted.append((i, self._sql.insert_entry(cursor, entry.row)))
             else:
                 keyed.append(i)
         # in key order, so that two batches on PostgreSQL cannot wait on each other
         for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):
-            outcomes[i] = self._write_keyed(cursor, entries[i])
-        return outcomes  # type: ignore[return-value]
+            outcomes[i] = self._write_keyed(cursor, entries[i])  # its answer is kept with it
+        return outcomes, inserted
 
     def _write_keyed(self, cursor, entry: NewEntry) -> Outcome:
         now = utcnow()

@@ -13,6 +13,10 @@ In one run, on loopback only, each server alone on the machine in turn:
    endpoint inserts one row into SQLite with the same settings as nlentry
    (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``).
 
+Each server first gets ``--warmup`` seconds (default 2) of the same load,
+not measured, so that neither is measured while its workers still load
+their code, caches and connections.
+
 It prints requests/s, p50 and p99 for both and their ratio, and checks that
 the rows in each database match the 2xx answers: every 2xx answer has its
 row, and the only rows beyond them are requests that were still in flight
@@ -267,12 +271,14 @@ def seed_catalog(base: str, auth: str) -> None:
             api(base, "POST", f"/services/{made['id']}/aliases.json", auth, {"alias": alias})
 
 
-def run_wrk(url_base: str, path: str, auth: str, bodies_file: Path, lua: Path, args) -> dict:
+def run_wrk(url_base: str, path: str, auth: str, bodies_file: Path, lua: Path, args,
+            duration: int | None = None) -> dict:  # fmt: skip
     env = {**os.environ, "BENCH_BODIES": str(bodies_file), "BENCH_PATH": path, "BENCH_AUTH": auth}
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+    duration = args.duration if duration is None else duration
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s",
            "--timeout", "10s", "-s", str(lua), url_base]  # fmt: skip
     out = subprocess.run(
-        cmd, env=env, capture_output=True, text=True, check=True, timeout=args.duration + 120
+        cmd, env=env, capture_output=True, text=True, check=True, timeout=duration + 120
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH_RESULT"))
     result = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
@@ -318,6 +324,8 @@ def rows_check(name: str, rows: int, r: dict) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per server")
+    ap.add_argument("--warmup", type=int, default=2,
+                    help="seconds of the same load before each measured run (0: none)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--workers", type=int, default=2, help="server workers")
@@ -377,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             preview = json.loads(r.read())
         assert preview["duration"] == 9000 and preview["project"]["name"] == "Timi", preview
         nlentry_sync = sqlite_synchronous(db)
+        if args.warmup:  # the same load, not measured: every worker past its first requests
+            run_wrk(base, "/api/v1/time_entries.json", auth, bodies_file, lua, args, args.warmup)
+            time.sleep(1)  # its last requests answered before the rows are counted
         before = count_rows(db, "time_entries")
         full = run_wrk(base, "/api/v1/time_entries.json", auth, bodies_file, lua, args)
         server.stop()
@@ -413,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
                 if time.monotonic() > deadline or bare.proc.poll() is not None:
                     raise RuntimeError((tmp / "bare.log").read_text()) from None
                 time.sleep(0.2)
+        if args.warmup:
+            run_wrk(base, "/entries", "", bodies_file, lua, args, args.warmup)
+            time.sleep(1)
         before = count_rows(bare_db, "entries")
         ceiling = run_wrk(base, "/entries", "", bodies_file, lua, args)
         bare.stop()

@@ -1,0 +1,140 @@
+"""Group commit (``nlentry.storage.writer``) and the caches in front of it.
+
+The cached caller and catalog only decide what a request parses with; the
+writer's transaction confirms both, so a revocation or a catalog change made
+elsewhere (another worker, the command line) takes effect at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from sqlalchemy import select
+
+from nlentry.storage.catalogs import bump_user_catalog
+from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
+from nlentry.storage.tokens import revoke_token
+from nlentry.storage.writer import REVOKED, NewEntry, Stale, Stored, entry_row
+
+ENTRIES = "/api/v1/time_entries.json"
+
+
+def _entry(account, project_id=None, key=None, versions=(0, 0), token_id=1) -> NewEntry:
+    values = {"body": "1 uur werk", "description": "werk", "date": dt.date(2026, 3, 1),
+              "duration": 3600, "project_id": project_id}  # fmt: skip
+    row = entry_row(account.id, values, utcnow())
+    return NewEntry(token_id, account.id, versions, row,
+                    lambda entry_id: (201, f'{{"id":{entry_id}}}'.encode()), key)  # fmt: skip
+
+
+def _write_all(app, entries: list[NewEntry]) -> list:
+    """Submit every entry before the writer can take the first: one batch, or a few."""
+    outcomes: list = [None] * len(entries)
+    done = threading.Semaphore(0)
+
+    def answer(i):
+        def settle(outcome):
+            outcomes[i] = outcome
+            done.release()
+        return settle
+
+    writer = app.state.db.entry_writer
+    for i, entry in enumerate(entries):
+        writer.submit(entry, answer(i))
+    for _ in entries:
+        assert done.acquire(timeout=30)
+    return outcomes
+
+
+def _token_id(client, account) -> int:
+    answer = client.post(ENTRIES, data={"body": "1 uur werk"}, headers=account.headers)
+    assert answer.status_code == 201
+    return client.app.state.callers.get(_credentials(account)).token_id
+
+
+def _credentials(account):
+    from nlentry.api.auth import Credentials
+
+    return Credentials(account.token)
+
+
+def _versions(client, account):
+    return client.app.state.callers.get(_credentials(account)).catalog_versions
+
+
+def test_concurrent_entries_share_transactions_and_all_land(app, client, alice):
+    token_id = _token_id(client, alice)
+    before = app.state.db.entry_writer.batches
+    entries = [_entry(alice, versions=_versions(client, alice), token_id=token_id)
+               for _ in range(40)]  # fmt: skip
+    outcomes = _write_all(app, entries)
+    assert all(isinstance(outcome, Stored) and outcome.status == 201 for outcome in outcomes)
+    ids = {int(outcome.body[6:-1]) for outcome in outcomes}
+    assert len(ids) == 40
+    assert app.state.db.entry_writer.batches - before < 40  # grouped
+    with app.state.db.read() as session:
+        stored = set(session.scalars(select(TimeEntry.id).where(TimeEntry.id.in_(ids))))
+    assert stored == ids
+
+
+def test_one_bad_entry_fails_alone(app, client, alice):
+    token_id = _token_id(client, alice)
+    versions = _versions(client, alice)
+    entries = [_entry(alice, versions=versions, token_id=token_id) for _ in range(5)]
+    entries.insert(2, _entry(alice, project_id=999_999, versions=versions, token_id=token_id))
+    outcomes = _write_all(app, entries)
+    assert isinstance(outcomes[2], Exception)  # no such project: the foreign key refuses it
+    assert all(isinstance(o, Stored) for i, o in enumerate(outcomes) if i != 2)
+
+
+def test_revoked_token_and_stale_catalog_are_told_apart(app, client, alice):
+    token_id = _token_id(client, alice)
+    versions = _versions(client, alice)
+    stale = _entry(alice, versions=(versions[0], versions[1] - 1), token_id=token_id)
+    unknown = _entry(alice, versions=versions, token_id=token_id + 1000)
+    fresh = _entry(alice, versions=versions, token_id=token_id)
+    outcomes = _write_all(app, [stale, unknown, fresh])
+    assert outcomes[0] == Stale(versions)
+    assert outcomes[1] is REVOKED
+    assert isinstance(outcomes[2], Stored)
+
+
+def test_a_token_revoked_elsewhere_is_refused_at_once_on_create(app, client, alice):
+    assert client.post(ENTRIES, data={"body": "1 uur werk"}, headers=alice.headers).status_code == 201
+    with app.state.db.write() as session:  # as the command line would, in another process
+        assert revoke_token(session, alice.token)
+        session.commit()
+    answer = client.post(ENTRIES, data={"body": "2 uur werk"}, headers=alice.headers)
+    assert answer.status_code == 401
+    assert answer.json() == {"message": "unauthorized"}
+    # so is a refusal: 401, not 422
+    assert client.post(ENTRIES, data={"body": ""}, headers=alice.headers).status_code == 401
+    with app.state.db.read() as session:
+        assert session.scalar(select(TimeEntry.id).where(TimeEntry.body == "2 uur werk")) is None
+
+
+def test_an_alias_added_elsewhere_is_parsed_at_once(app, client, example_catalog):
+    alice = example_catalog
+    first = client.post(ENTRIES, data={"body": "1 uur aan Zebra gewerkt"}, headers=alice.headers)
+    assert first.status_code == 201 and first.json()["project"] is None
+    with app.state.db.write() as session:  # another worker adds the alias
+        project = session.scalar(select(Project).where(Project.name == "Timi"))
+        session.add(Alias(user_id=alice.id, project_id=project.id, name="Zebra",
+                          normalized="zebra"))  # fmt: skip
+        bump_user_catalog(session, alice.id)
+        session.commit()
+    answer = client.post(ENTRIES, data={"body": "1 uur aan Zebra gewerkt"}, headers=alice.headers)
+    assert answer.status_code == 201
+    assert answer.json()["project"]["name"] == "Timi"
+
+
+def test_one_key_twice_in_one_batch_stores_one_entry(app, client, alice):
+    token_id = _token_id(client, alice)
+    versions = _versions(client, alice)
+    outcomes = _write_all(app, [_entry(alice, key="same", versions=versions, token_id=token_id)
+                                for _ in range(6)])  # fmt: skip
+    stored = [o for o in outcomes if isinstance(o, Stored)]
+    assert len(stored) == 1
+    replays = [o for o in outcomes if not isinstance(o, Stored)]
+    assert all(o.response_body == stored[0].body.decode() for o in replays)

@@ -104,68 +104,76 @@ Outcome = Stored | Claimed | Stale | _Revoked
 Done = Callable[[Outcome | BaseException], None]
 
 class EntryWriter:
-    """The process's writer thread (started on the first ``submit``) and its connection.
+    """The process's writer: a thread (started on the first ``submit``) with its connection.
 
     ``write_lock`` is held around each transaction: on SQLite the lock every
-    writer of the database takes turns on (``SQLiteWriteLock``).
+    writer of the database takes turns on (``SQLiteWriteLock``). ``close``
+    writes what was submitted and stops the thread; a later ``submit``
+    starts a new one, as a disposed engine connects again.
     """
 
     def __init__(self, engine: Engine, write_lock: Any):
         self._engine = engine
         self._write_lock = write_lock
         self._sql = EntrySQL(engine.dialect)
-        self._connection: Any = None  # the writer thread's own, kept between batches
-        self._queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._closed = False
+        self._worker: _Worker | None = None
         self.batches = 0  # committed transactions, for tests and figures
         self.entries = 0
 
     def submit(self, entry: NewEntry, done: Done) -> None:
         """Queue ``entry``; ``done`` is called from the writer thread with its outcome."""
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the entry writer is closed")
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="nlentry-entry-writer", daemon=True
-                )
-                self._thread.start()
-            self._queue.put((entry, done))
+            if self._worker is None:
+                self._worker = _Worker(self)
+            self._worker.queue.put((entry, done))
 
     def close(self, timeout: float = 30) -> None:
-        """Write what was submitted, stop the thread, give the connection back."""
+        """Write what was submitted, stop the thread, give its connection back."""
         with self._lock:
-            self._closed = True
-            thread = self._thread
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join(timeout)
-        if self._connection is not None and (thread is None or not thread.is_alive()):
-            self._connection.close()
-            self._connection = None
+            worker, self._worker = self._worker, None
+            if worker is not None:
+                worker.queue.put(None)
+        if worker is not None:
+            worker.thread.join(timeout)
+
+
+class _Worker:
+    """One writer thread: its queue and its own connection, kept between batches."""
+
+    def __init__(self, writer: EntryWriter):
+        self._writer = writer
+        self._engine = writer._engine
+        self._write_lock = writer._write_lock
+        self._sql = writer._sql
+        self._connection: Any = None
+        self.queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="nlentry-entry-writer", daemon=True)
+        self.thread.start()
 
     # --- the writer thread ------------------------------------------------------------
 
     def _run(self) -> None:
-        while True:
-            batch, stop = self._next_batch()
-            if batch:
-                self._commit(batch)
-            if stop:
-                return
+        try:
+            while True:
+                batch, stop = self._next_batch()
+                if batch:
+                    self._commit(batch)
+                if stop:
+                    return
+        finally:
+            if self._connection is not None:
+                self._connection.close()
 
     def _next_batch(self) -> tuple[list[tuple[NewEntry, Done]], bool]:
-        item = self._queue.get()
+        item = self.queue.get()
         batch = []
         while item is not None:
             batch.append(item)
             if len(batch) >= MAX_BATCH:
                 return batch, False
             try:
-                item = self._queue.get_nowait()
+                item = self.queue.get_nowait()
             except queue.Empty:
                 return batch, False
         return batch, True
@@ -211,8 +219,8 @@ class EntryWriter:
             except Exception as error:  # stored, but no answer: that request fails
                 logger.exception("answering a stored entry failed")
                 outcomes[i] = error
-        self.batches += 1
-        self.entries += len(entries)
+        self._writer.batches += 1
+        self._writer.entries += len(entries)
         return outcomes
 
     def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:

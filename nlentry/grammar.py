@@ -456,18 +456,41 @@ def date_numeric(toks, children):
 # ---------------------------------------------------------------- the machine
 
 
+# In ``_Machine.rows``: the move of a token that, between items, can only be
+# an ``other`` item (``WORD``, ``UNTIL``, ...).
+_OTHER = object()
+
+
 @dataclass(frozen=True, slots=True)
 class _Machine:
     """Lark's LALR(1) table for ``entry.lark``, with an action per rule.
 
     ``rows[state][symbol]`` is an ``int`` (shift, or goto after a reduce, to
-    that state) or a ``(size, origin, action)`` triple (reduce by a rule;
-    ``action`` is ``None`` when the value is the rule's one child, unchanged).
+    that state), a ``(size, origin, action)`` triple (reduce by a rule;
+    ``action`` is ``None`` when the value is the rule's one child, unchanged),
+    or ``_OTHER``: in ``start`` or ``between`` (after one or more items, the
+    list of items on the stack), a token that can begin no expression. The
+    table would shift it and, whatever comes next, reduce it to ``other``,
+    ``_item`` and onto the list of items; ``_run`` appends its ``Other`` at
+    once instead.
     """
 
     rows: tuple[dict[str, object], ...]
     start: int
     end: int
+    between: int
+
+
+def _children(toks, children: list) -> list:
+    """An inlined rule's value: its children."""
+    return children
+
+
+def _extend(toks, children: list) -> list:
+    """``_xs: _xs _x``: the children of both, in one list."""
+    out = children[0]  # LALR never shares it: reuse
+    out += children[1]
+    return out
 
 
 def _shaper(rule, action):
@@ -498,9 +521,7 @@ def _shaper(rule, action):
     elif inline == [True, True]:  # ``_xs: _xs _x``, the left-recursive list of ``_x*``
 
         def flatten(children: list) -> list:
-            out = children[0]  # LALR never shares it: reuse
-            out += children[1]
-            return out
+            return _extend(None, children)
 
     elif any(inline):
         mask = tuple(inline)
@@ -521,8 +542,10 @@ def _shaper(rule, action):
     if origin_inlined:
         if inline == [True]:  # ``_x: _y``: the list of ``_y``
             return None
+        if inline == [True, True]:
+            return _extend
         if flatten is None:
-            return lambda toks, children: children
+            return _children
         return lambda toks, children: flatten(children)
     if expand1:  # one child that is no inlined rule: the child itself
         return None
@@ -547,7 +570,46 @@ def _machine() -> _Machine:
         for symbol, (kind, arg) in moves.items():
             # plain str keys: Lark's symbol names are Tokens, slow to compare
             row[str(symbol)] = arg if kind is Shift else reduces[arg]
-    return _Machine(tuple(rows), conf.start_state, conf.end_state)
+    start, between = conf.start_state, None
+    for rule in lark.rules:  # ``_item*`` is Lark's ``__start_star_0: _item | __start_star_0 _item``
+        if rule.origin.name == "start" and len(rule.expansion) == 1:
+            between = rows[start][str(rule.expansion[0].name)]
+    if type(between) is int:
+        for state in (start, between):
+            row = rows[state]
+            for symbol in [s for s in row if _only_other(rows, start, between, state, s)]:
+                row[symbol] = _OTHER
+    else:
+        between = -1
+    return _Machine(tuple(rows), start, conf.end_state, between)
+
+
+def _same_everywhere(row: dict[str, object]):
+    """The reduce a state makes whatever the next token is, or ``None``."""
+    moves = {id(move): move for symbol, move in row.items() if symbol.isupper()}
+    move = next(iter(moves.values())) if len(moves) == 1 else None
+    return move if type(move) is tuple else None
+
+
+def _only_other(rows, start: int, between: int, state: int, symbol: str) -> bool:
+    """Whether ``symbol``, shifted in ``state`` (``start`` or ``between``),
+    is then reduced to ``other``, to ``_item`` and onto the list of items,
+    whatever follows, ending in ``between``: the path ``_OTHER`` takes at once."""
+    shifted = rows[state].get(symbol)
+    if not symbol.isupper() or type(shifted) is not int:
+        return False
+    if _same_everywhere(rows[shifted]) != (1, "other", _ACTIONS["other"]):
+        return False
+    item = _same_everywhere(rows[rows[state]["other"]])
+    if item is None or item[0] != 1 or item[2] is not _children:
+        return False
+    onto = _same_everywhere(rows[rows[state][item[1]]])
+    expected = (1, None) if state == start else (2, _extend)
+    return (
+        onto is not None
+        and (onto[0], onto[2]) == expected
+        and rows[start].get(onto[1]) == between
+    )
 
 
 def _run(machine: _Machine, tokens: list[LexToken], roles: list[str], positions) -> list:
@@ -563,6 +625,13 @@ def _run(machine: _Machine, tokens: list[LexToken], roles: list[str], positions)
             if type(move) is int:
                 states.append(move)
                 values.append(at)
+                break
+            if move is _OTHER:
+                if len(states) == 1:  # the first item
+                    states.append(machine.between)
+                    values.append([Other(at)])
+                else:
+                    values[-1].append(Other(at))
                 break
             if move is None:
                 raise _Stuck(at, values)

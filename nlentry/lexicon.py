@@ -55,6 +55,19 @@ class Lexicon:
     path: Path | None = None
     #: every word that appears in a phrase or is a filler
     known: frozenset[str] = field(default=frozenset(), repr=False)
+    #: word -> (role, value, is a filler) for the words that are a one-word
+    #: phrase and start no longer one: what the tokenizer reads without a look
+    #: ahead (derived from ``phrases``)
+    singles: dict[str, tuple[str, Any, bool]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for word, bucket in self.phrases.items():
+            if all(len(phrase) == 1 for phrase, _ in bucket):
+                sense = bucket[0][1]
+                value = self.half_hour if sense.role == "HALF" else sense.value
+                self.singles[word] = (sense.role, value, word in self.fillers)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Lexicon:

@@ -43,14 +43,39 @@ def normalize(word: str) -> str:
     return stripped.replace("’", "'")
 
 
+# What ``_TOKEN`` finds in one space-separated chunk of text (``"1h30"``,
+# ``"(p2k)"``, ``"9:00-12:30"``): (kind, text, norm, start, end) per match, with
+# offsets into the chunk. A match never holds a space and no pattern looks
+# behind or past a space, so a chunk reads the same alone as in its sentence.
+_CHUNKS: dict[str, tuple[tuple[str, str, str, int, int], ...]] = {}
+_CHUNKS_MAX = 50_000
+
+
+def _chunk(chunk: str) -> tuple[tuple[str, str, str, int, int], ...]:
+    parts = tuple(
+        (m.lastgroup, m.group(), normalize(m.group()), m.start(), m.end())
+        for m in _finditer(chunk)
+    )
+    if len(_CHUNKS) >= _CHUNKS_MAX:
+        _CHUNKS.clear()
+    _CHUNKS[chunk] = parts
+    return parts
+
+
 def split(text: str) -> list[Word]:
     """Split ``text`` into words, numbers and the punctuation that matters."""
     words = []
     append = words.append
-    for m in _finditer(text):
-        value = m.group()
-        start, end = m.span()
-        append(Word(m.lastgroup, value, normalize(value), start, end))
+    chunks = _CHUNKS
+    at = 0
+    for chunk in text.split(" "):
+        if chunk:
+            parts = chunks.get(chunk)
+            if parts is None:
+                parts = _chunk(chunk)
+            for kind, value, norm, start, end in parts:
+                append(Word(kind, value, norm, at + start, at + end))
+        at += len(chunk) + 1
     return words
 
 

@@ -92,39 +92,51 @@ def tokenize(
     i, n = 0, len(words)
     phrases = lexicon.phrases
     fillers = lexicon.fillers
+    singles = lexicon.singles
     while i < n:
         word = words[i]
         if names and i in names and not _day_number_before_month(tokens, words, i, names, phrases):
             end, items = names[i]
-            last = words[end - 1]
-            text = _source(words, i, end)
-            append(LexToken("WORD", None, text, word.start, last.end, items=items))
+            text = word.text if end == i + 1 else _source(words, i, end)
+            append(LexToken("WORD", None, text, word.start, words[end - 1].end, False, items))
             i = end
             continue
         kind = word.kind
-        candidates = phrases.get(word.norm) if kind == "word" or kind == "punct" else None
-        if candidates:
-            end, sense = _lookup(words, i, candidates)
-            if end:
-                role = sense.role
-                value = lexicon.half_hour if role == "HALF" else sense.value
-                if end == i + 1:  # one word
-                    filler = kind == "punct" or word.norm in fillers
-                    append(LexToken(role, value, word.text, word.start, word.end, filler))
-                else:
-                    filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
-                    append(LexToken(role, value, _source(words, i, end), word.start,
-                                    words[end - 1].end, filler))
-                i = end
+        if kind == "word" or kind == "punct":
+            norm = word.norm
+            single = singles.get(norm)
+            if single is not None:  # a one-word phrase, and no longer one starts here
+                role, value, filler = single
+                append(LexToken(role, value, word.text, word.start, word.end,
+                                filler or kind == "punct"))
+                i += 1
                 continue
-        if kind == "word":
-            text = word.text
-            if text.isdecimal():
-                append(_number(text, word.start))
-            else:
-                tokens.extend(_word(word, lexicon))
-        else:
-            append(_shape(word))
+            candidates = phrases.get(norm)
+            if candidates:
+                end, sense = _lookup(words, i, candidates)
+                if end:
+                    role = sense.role
+                    value = lexicon.half_hour if role == "HALF" else sense.value
+                    if end == i + 1:  # one word
+                        filler = kind == "punct" or norm in fillers
+                        append(LexToken(role, value, word.text, word.start, word.end, filler))
+                    else:
+                        filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
+                        append(LexToken(role, value, _source(words, i, end), word.start,
+                                        words[end - 1].end, filler))
+                    i = end
+                    continue
+            if kind == "word":
+                text = word.text
+                if text.isdecimal():
+                    append(_number(text, word.start))
+                elif text.isalpha():  # no digits: no parts to read
+                    append(LexToken("WORD", None, text, word.start, word.end, norm in fillers))
+                else:
+                    tokens.extend(_word(word, lexicon))
+                i += 1
+                continue
+        append(_shape(word))
         i += 1
     _settle_numbers_and_months(tokens)
     return tokens
@@ -215,12 +227,11 @@ def _word(word: Word, lexicon: Lexicon) -> list[LexToken]:
 
 
 def _number(digits: str, start: int) -> LexToken:
-    end = start + len(digits)
-    if len(digits) > _DIGITS:
-        return LexToken("WORD", None, digits, start, end)
-    role = "YEAR" if len(digits) == 4 else "NUM"
-    return LexToken(role, int(digits), digits, start, end,
-                    leading_zero=len(digits) > 1 and digits.startswith("0"))
+    size = len(digits)
+    if size > _DIGITS:
+        return LexToken("WORD", None, digits, start, start + size)
+    return LexToken("YEAR" if size == 4 else "NUM", int(digits), digits, start, start + size,
+                    False, (), size > 1 and digits[0] == "0")
 
 
 def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
@@ -237,15 +248,19 @@ def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
       name, not a date.
     """
     n = len(tokens)
-    for k in range(n):
-        token = tokens[k]
+    for k, token in enumerate(tokens):
         role = token.role
         if role == "NUM":
-            after = [t.role for t in tokens[k + 1 : k + 4]]
-            lead = len(after) >= 2 and after[0] in _SEPARATORS and after[1] in _NUM_OR_YEAR
-            if not lead:
-                # the first role after it that is no ORD/OF, if any, is MONTH
-                lead = next((r for r in after if r not in _ORD_OF), None) == "MONTH"
+            next1 = tokens[k + 1].role if k + 1 < n else None
+            next2 = tokens[k + 2].role if k + 2 < n else None
+            lead = next1 in _SEPARATORS and next2 in _NUM_OR_YEAR
+            if not lead:  # the first of the next three roles that is no ORD/OF is MONTH
+                later = next1
+                if later in _ORD_OF:
+                    later = next2
+                    if later in _ORD_OF:
+                        later = tokens[k + 3].role if k + 3 < n else None
+                lead = later == "MONTH"
             if lead:
                 token.role = "LEAD"
             elif k and tokens[k - 1].role == "HOUR" and (

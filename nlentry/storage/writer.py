@@ -124,7 +124,7 @@ class EntryWriter:
     def submit(self, entry: NewEntry, done: Done) -> None:
         """Queue ``entry``; ``done`` is called from the writer thread with its outcome."""
         with self._lock:
-            if self._worker is None:
+            if self._worker is None or not self._worker.thread.is_alive():
                 self._worker = _Worker(self)
             self._worker.queue.put((entry, done))
 

@@ -44,12 +44,26 @@ class Call:
     caller: Caller
     session: Session
     state: Any  # the app's state: db, catalogs, callers, limiter, ...
-    method: str
-    path_params: dict[str, Any]
-    query: QueryParams
-    fields: dict[str, Any]
-    headers: Headers
+    request: Request
+    fields: dict[str, Any]  # the body's (and form's) fields, without the credentials
     extra: dict[str, Any] = field(default_factory=dict)
+
+    # read from the request when asked for (the create path never reads most of them)
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return self.request.path_params
+
+    @property
+    def query(self) -> QueryParams:
+        return self.request.query_params
+
+    @property
+    def headers(self) -> Headers:
+        return self.request.headers
 
     @property
     def locale(self) -> str:
@@ -174,13 +188,4 @@ def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: A
 def make_call(
     request: Request, state: Any, caller: Caller, session: Session | None, fields: dict
 ) -> Call:
-    return Call(
-        caller=caller,
-        session=session,
-        state=state,
-        method=request.method,
-        path_params=dict(request.path_params),
-        query=request.query_params,
-        fields=fields,
-        headers=request.headers,
-    )
+    return Call(caller=caller, session=session, state=state, request=request, fields=fields)

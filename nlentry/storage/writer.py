@@ -8,11 +8,13 @@ one writing transaction (``BEGIN IMMEDIATE`` on SQLite):
    versions; an entry whose token is gone is answered ``REVOKED``, one parsed
    with another catalog than the current one ``Stale`` (nothing is stored:
    the request parses again);
-2. claims each entry's ``Idempotency-Key`` (or finds the claim made before,
-   answered ``Claimed``), inserts the entries (one statement for those
-   without a key) and keeps the answer of each claimed key beside it;
+2. inserts the entries; for one with an ``Idempotency-Key`` it first claims
+   the key (or finds the claim made before, answered ``Claimed``) and keeps
+   the entry's answer beside the claim;
 
-then commits once, and only then answers every request of the batch. With
+then commits once, and only then answers every request of the batch (the
+answers of entries without a key are made after the write lock is given
+back). With
 ``synchronous=FULL`` (SQLite) that commit is on disk before any answer, so
 an acknowledged entry survives a crash, while one fsync serves the batch.
 A batch that fails is rolled back and its entries are tried again each in a
@@ -42,6 +44,7 @@ logger = logging.getLogger("nlentry.storage")
 
 MAX_BATCH = 256
 KEEP_KEYS_FOR = dt.timedelta(hours=24)
+
 
 def entry_row(user_id: int, values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """A new entry's row from its ``values``, every column given (``None`` when absent)."""
@@ -102,6 +105,7 @@ REVOKED = _Revoked()  # the token is revoked (or its user gone): nothing was sto
 
 Outcome = Stored | Claimed | Stale | _Revoked
 Done = Callable[[Outcome | BaseException], None]
+
 
 class EntryWriter:
     """The process's writer: a thread (started on the first ``submit``) with its connection.

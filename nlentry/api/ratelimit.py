@@ -1,4 +1,4 @@
-"""Per-token rate limits: a fixed one-minute window per key.
+"""Per-token rate limits: a fixed one-minute window counted by ``limits``.
 
 Counts live in this process's memory by default, which is right for one
 worker. Given a storage URI (``redis://host:6379/0``, as ``NLENTRY_REDIS_URL``
@@ -7,26 +7,23 @@ one count per key: the 121st request in a minute is refused whichever
 worker takes it.
 
 A window opens at a key's first hit and lasts sixty seconds. A hit costs
-one increment that also tells the window's end: a dict update under a lock
-in memory, one round trip (a Lua script: ``INCR``, ``PEXPIRE`` on the first,
-``PTTL``) on Redis. Its count is exact under concurrent hits, because the
-increment returns it. Once a key is refused, each limiter remembers it until
-its window ends and refuses it again without counting: the window cannot
-reopen before then, so the answer is the same, and a flood costs no round
-trips.
+one atomic increment (``INCR`` and ``EXPIRE`` in one Lua call on Redis) and
+one expiry lookup; its count is exact under concurrent hits, because the
+increment returns it. A key once refused is refused again from memory until
+its window ends, so a flood from one token costs no storage round trips.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+
+from limits import RateLimitItemPerMinute
+from limits.storage import Storage, storage_from_string
 
 DEFAULT_PER_MINUTE = 120
-WINDOW_SECONDS = 60
-_NAMESPACE = "nlentry:ratelimit:"
+_NAMESPACE = "nlentry"
 _MAX_REFUSED = 10_000  # remembered refusals before the expired ones are swept
 
 
@@ -41,83 +38,6 @@ class RateLimitResult:
     retry_after: int  # seconds to wait: >= 1 when refused, 0 when allowed
 
 
-class Counter(Protocol):
-    def incr(self, key: str, window: float) -> tuple[int, float]:
-        """Count a hit of ``key``: the window's count and its end (epoch seconds)."""
-
-    def check(self) -> bool:
-        """Whether the storage answers."""
-
-    def reset(self) -> None:
-        """Forget every count."""
-
-
-class MemoryCounter:
-    """Counts in this process; an expired window is dropped when next hit or swept."""
-
-    def __init__(self, sweep_every: int = 10_000):
-        self._windows: dict[str, list] = {}  # key -> [count, end]
-        self._lock = threading.Lock()
-        self._sweep_every = sweep_every
-        self._hits = 0
-
-    def incr(self, key: str, window: float) -> tuple[int, float]:
-        now = time.time()
-        with self._lock:
-            self._hits += 1
-            if self._hits % self._sweep_every == 0:
-                self._sweep(now)
-            counted = self._windows.get(key)
-            if counted is None or counted[1] <= now:
-                counted = self._windows[key] = [0, now + window]
-            counted[0] += 1
-            return counted[0], counted[1]
-
-    def _sweep(self, now: float) -> None:
-        for key in [key for key, (_, end) in self._windows.items() if end <= now]:
-            del self._windows[key]
-
-    def check(self) -> bool:
-        return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._windows.clear()
-
-
-_INCR = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {count, ttl}
-"""
-
-
-class RedisCounter:
-    """Counts in Redis, shared by every process on the same URL."""
-
-    def __init__(self, url: str):
-        import redis
-
-        self.client = redis.Redis.from_url(url)
-        self._incr = self.client.register_script(_INCR)
-
-    def incr(self, key: str, window: float) -> tuple[int, float]:
-        count, ttl_ms = self._incr(keys=[_NAMESPACE + key], args=[int(window * 1000)])
-        return int(count), time.time() + int(ttl_ms) / 1000
-
-    def check(self) -> bool:
-        try:
-            return bool(self.client.ping())
-        except Exception:  # noqa: BLE001 - any failure means it does not answer
-            return False
-
-    def reset(self) -> None:
-        for key in self.client.scan_iter(match=_NAMESPACE + "*", count=1000):
-            self.client.delete(key)
-
-
 class RateLimiter:
     """``per_minute`` hits per key and minute, counted in ``storage_uri`` (memory if None)."""
 
@@ -126,9 +46,8 @@ class RateLimiter:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
         self.storage_uri = storage_uri or "memory://"
-        self.storage: Counter = (
-            MemoryCounter() if self.storage_uri.startswith("memory:") else RedisCounter(storage_uri)
-        )
+        self.storage: Storage = storage_from_string(self.storage_uri)
+        self.item = RateLimitItemPerMinute(per_minute, namespace=_NAMESPACE)
         self._refused: dict[str, float] = {}  # key -> end of the window it is refused in
 
     def hit(self, key: str) -> RateLimitResult:
@@ -137,9 +56,12 @@ class RateLimiter:
         refused_until = self._refused.get(key)
         if refused_until is not None and refused_until > now:
             return self._result(self.per_minute + 1, refused_until, now)
-        count, reset_at = self.storage.incr(key, WINDOW_SECONDS)
+        storage_key = self.item.key_for(key)
+        window = self.item.get_expiry()
+        count = self.storage.incr(storage_key, window)
         now = time.time()
-        reset_at = min(max(reset_at, now), now + WINDOW_SECONDS)
+        # Redis reports whole seconds of TTL: keep the end within this window.
+        reset_at = min(max(self.storage.get_expiry(storage_key), now), now + window)
         result = self._result(count, reset_at, now)
         if not result.allowed:
             if len(self._refused) >= _MAX_REFUSED:

@@ -128,7 +128,7 @@ class EntryWriter:
     def submit(self, entry: NewEntry, done: Done) -> None:
         """Queue ``entry``; ``done`` is called from the writer thread with its outcome."""
         with self._lock:
-            if self._worker is None or not self._worker.thread.is_alive():
+            if self._worker is None or self._worker.closed:
                 self._worker = _Worker(self)
             self._worker.queue.put((entry, done))
 
@@ -151,6 +151,7 @@ class _Worker:
         self._write_lock = writer._write_lock
         self._sql = writer._sql
         self._connection: Any = None
+        self.closed = False  # set, under the writer's lock, when the thread takes no more
         self.queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="nlentry-entry-writer", daemon=True)
         self.thread.start()
@@ -162,12 +163,39 @@ class _Worker:
             while True:
                 batch, stop = self._next_batch()
                 if batch:
-                    self._commit(batch)
+                    try:
+                        self._commit(batch)
+                    except BaseException:  # the thread ends: no request may wait forever
+                        self._fail(batch)
+                        raise
                 if stop:
                     return
         finally:
+            with self._writer._lock:  # no submit reaches this queue any more
+                self.closed = True
+                left = self._still_queued()
+            self._fail(left)
             if self._connection is not None:
                 self._connection.close()
+
+    def _still_queued(self) -> list[tuple[NewEntry, Done]]:
+        items = []
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return items
+            if item is not None:
+                items.append(item)
+
+    @staticmethod
+    def _fail(items: list[tuple[NewEntry, Done]]) -> None:
+        """Answer ``items`` with an error when the writer thread ends under them."""
+        for _, done in items:
+            try:
+                done(RuntimeError("the entry writer stopped"))
+            except Exception:  # keep answering the others
+                logger.exception("answering a queued entry failed")
 
     def _next_batch(self) -> tuple[list[tuple[NewEntry, Done]], bool]:
         item = self.queue.get()

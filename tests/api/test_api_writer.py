@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from nlentry.storage.catalogs import bump_user_catalog
@@ -138,3 +139,29 @@ def test_one_key_twice_in_one_batch_stores_one_entry(app, client, alice):
     assert len(stored) == 1
     replays = [o for o in outcomes if not isinstance(o, Stored)]
     assert all(o.response_body == stored[0].body.decode() for o in replays)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_no_request_waits_forever_when_the_writer_thread_dies(app, client, alice, monkeypatch):
+    """A writer thread ended by a BaseException answers its batch and its queue."""
+    from nlentry.storage import writer as writer_module
+
+    token_id = _token_id(client, alice)
+    versions = _versions(client, alice)
+    real_commit = writer_module._Worker._commit
+    calls = []
+
+    def dying_commit(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise SystemExit("writer killed")
+        return real_commit(self, batch)
+
+    monkeypatch.setattr(writer_module._Worker, "_commit", dying_commit)
+    entries = [_entry(alice, versions=versions, token_id=token_id) for _ in range(20)]
+    outcomes = _write_all(app, entries)  # each waits at most 30 s
+    failed = [o for o in outcomes if isinstance(o, RuntimeError)]
+    assert len(failed) >= calls[0] >= 1
+    assert all(isinstance(o, (Stored, RuntimeError)) for o in outcomes)
+    later = _write_all(app, [_entry(alice, versions=versions, token_id=token_id)])
+    assert isinstance(later[0], Stored)  # a new thread takes over

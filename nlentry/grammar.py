@@ -92,9 +92,11 @@ def _clock(hour: int, minute: int, start: int, end: int, *, explicit=False, meri
     return Clock(hour, minute, explicit=explicit, meridiem=meridiem, start=start, end=end)
 
 
-def _duration(toks, children, hours: float = 0.0, days: float = 0.0) -> Duration:
-    start, end = _bounds(toks, children)
-    return Duration(hours=hours, days=days, start=start, end=end)
+def _duration(toks, children, hours: float, days: float = 0.0) -> Duration:
+    first, last = children[0], children[-1]
+    start = toks[first].start if type(first) is int else first.start
+    end = toks[last].end if type(last) is int else last.end
+    return Duration(hours, days, start, end)
 
 
 def _day(toks, children, kind: str, value=None) -> Day:
@@ -137,70 +139,70 @@ def amount_and_half(toks, children):
 # ---------------------------------------------------------- durations
 @_action()
 def dur_hours(toks, children):
-    return _duration(toks, children, hours=children[0].value)
+    return _duration(toks, children, children[0].value)
 
 
 @_action()
 def dur_hours_minutes(toks, children):
-    return _duration(toks, children, hours=children[0].value + toks[children[2]].value / 60)
+    return _duration(toks, children, children[0].value + toks[children[2]].value / 60)
 
 
 @_action()
 def dur_hours_and_minutes(toks, children):
-    return _duration(toks, children, hours=children[0].value + children[3].value / 60)
+    return _duration(toks, children, children[0].value + children[3].value / 60)
 
 
 @_action()
 def dur_hours_and_quarters(toks, children):
-    return _duration(toks, children, hours=children[0].value + children[3].value / 4)
+    return _duration(toks, children, children[0].value + children[3].value / 4)
 
 
 @_action()
 def dur_hours_and_half(toks, children):
-    return _duration(toks, children, hours=children[0].value + 0.5)
+    return _duration(toks, children, children[0].value + 0.5)
 
 
 @_action()
 def dur_clock_hours(toks, children):
     hour, minute = toks[children[0]].value
-    return _duration(toks, children, hours=hour + minute / 60)
+    return _duration(toks, children, hour + minute / 60)
 
 
 @_action()
 def dur_half_hour(toks, children):
-    return _duration(toks, children, hours=0.5)
+    return _duration(toks, children, 0.5)
 
 
 @_action()
 def dur_quarter_of_hour(toks, children):
     count = children[0].value if isinstance(children[0], _Amount) else 1
-    return _duration(toks, children, hours=count / 4)
+    return _duration(toks, children, count / 4)
 
 
 @_action()
 def dur_minutes(toks, children):
-    return _duration(toks, children, hours=children[0].value / 60)
+    return _duration(toks, children, children[0].value / 60)
 
 
 @_action()
 def dur_quarters(toks, children):
     count = children[0].value if len(children) == 2 else 1
-    return _duration(toks, children, hours=count / 4)
+    return _duration(toks, children, count / 4)
 
 
 @_action()
 def dur_days(toks, children):
-    return _duration(toks, children, days=children[0].value)
+    return _duration(toks, children, 0.0, children[0].value)
 
 
 @_action()
 def dur_full_day(toks, children):
-    return _duration(toks, children, days=1)
+    return _duration(toks, children, 0.0, 1)
 
 
 @_action()
 def dur_half_day(toks, children):
-    return _duration(toks, children, days=0.5)
+    return _duration(toks, children, 0.0, 0.5)
 
 
 @_action()
@@ -208,10 +210,10 @@ def dur_fixed(toks, children):
     count = children[0].value if len(children) == 2 else 1
     value = toks[children[-1]].value
     if value == "day":
-        return _duration(toks, children, days=count)
+        return _duration(toks, children, 0.0, count)
     if value == "half_day":
-        return _duration(toks, children, days=count / 2)
-    return _duration(toks, children, hours=count * float(value))
+        return _duration(toks, children, 0.0, count / 2)
+    return _duration(toks, children, count * float(value))
 
 
 # ---------------------------------------------------------- clock times
@@ -479,6 +481,9 @@ class _Machine:
     start: int
     end: int
     between: int
+    #: ``WORD`` is ``_OTHER`` in both: every WORD the parser reads is an
+    #: ``other`` item on its own, so ``read`` can add the WORDs' pieces itself
+    words_apart: bool
 
 
 def _children(toks, children: list) -> list:
@@ -581,7 +586,8 @@ def _machine() -> _Machine:
                 row[symbol] = _OTHER
     else:
         between = -1
-    return _Machine(tuple(rows), start, conf.end_state, between)
+    words_apart = between >= 0 and rows[start].get("WORD") is rows[between].get("WORD") is _OTHER
+    return _Machine(tuple(rows), start, conf.end_state, between, words_apart)
 
 
 def _same_everywhere(row: dict[str, object]):
@@ -612,9 +618,12 @@ def _only_other(rows, start: int, between: int, state: int, symbol: str) -> bool
     )
 
 
-def _run(machine: _Machine, tokens: list[LexToken], roles: list[str], positions) -> list:
+def _run(
+    machine: _Machine, tokens: list[LexToken], roles: list[str], positions, words_apart=False
+) -> list:
     """Parse the tokens at ``positions`` (their roles from ``roles``); the value
-    of ``start``. Raises ``_Stuck`` where a token has no move."""
+    of ``start``. Raises ``_Stuck`` where a token has no move. With
+    ``words_apart``, a ``WORD`` gets no ``Other``: the caller adds those."""
     rows = machine.rows
     states = [machine.start]
     values: list = []
@@ -629,8 +638,8 @@ def _run(machine: _Machine, tokens: list[LexToken], roles: list[str], positions)
             if move is _OTHER:
                 if len(states) == 1:  # the first item
                     states.append(machine.between)
-                    values.append([Other(at)])
-                else:
+                    values.append([] if words_apart and role == "WORD" else [Other(at)])
+                elif not words_apart or role != "WORD":
                     values[-1].append(Other(at))
                 break
             if move is None:
@@ -679,16 +688,30 @@ def read(tokens: list[LexToken]) -> list:
     again in chunks between words, so the re-reads stay local.
     """
     machine = _machine()
-    roles = [t.role for t in tokens]
-    n = len(tokens)
-    words = [Other(i) for i in range(n) if roles[i] == "WORD"]
-    walls = [i for i in range(n) if roles[i] != "WORD" or (i and roles[i - 1] != "WORD")]
+    roles: list[str] = []
+    walls: list[int] = []  # what the parser reads: all but the WORDs after a WORD or at the start
+    words: list[Other] = []
+    after_word = True
+    for i, token in enumerate(tokens):
+        role = token.role
+        roles.append(role)
+        if role != "WORD":
+            walls.append(i)
+            after_word = False
+        else:
+            words.append(Other(i))
+            if not after_word:
+                walls.append(i)
+                after_word = True
     try:
-        found = _run(machine, tokens, roles, walls)
+        found = _run(machine, tokens, roles, walls, machine.words_apart)
     except _Stuck:
         pass
     else:
+        if machine.words_apart:
+            return found + words
         return [p for p in found if type(p) is not Other or roles[p.index] != "WORD"] + words
+    n = len(tokens)
     pieces: list = []
     start = 0
     while start < n:

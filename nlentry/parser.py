@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from operator import attrgetter
 
 from . import dates, times
 from .catalog import Catalog, Item
-from .entry import Candidate, Entry, Span
+from .entry import Candidate, Entry, Span, new_span
 from .grammar import read
 from .lexicon import Lexicon, all_lexicons, get_lexicon
 from .pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
@@ -75,18 +76,36 @@ def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[
 
 def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -> Entry:
     entry = Entry(text=text, locale=lexicon.code, date=today)
-    first = _first_of_each(pieces)
-    duration: Duration | None = first.get(Duration)
-    time_range: TimeRange | None = first.get(TimeRange)
-    start_at: StartAt | None = first.get(StartAt)
-    daypart: Daypart | None = first.get(Daypart)
+    spans = entry.spans
+    # the first of each kind of piece counts; a Day that names no day does not
+    duration: Duration | None = None
+    time_range: TimeRange | None = None
+    start_at: StartAt | None = None
+    daypart: Daypart | None = None
+    day: Day | None = None
+    others = []
+    for piece in pieces:
+        kind = type(piece)
+        if kind is Other:
+            others.append(piece.index)
+        elif kind is Duration:
+            duration = duration or piece
+        elif kind is Day:
+            if day is None and piece.kind != "none":
+                day = piece
+        elif kind is TimeRange:
+            time_range = time_range or piece
+        elif kind is StartAt:
+            start_at = start_at or piece
+        elif kind is Daypart:
+            daypart = daypart or piece
+    others.sort()
     meridiem = daypart.meridiem if daypart else None
-    others = sorted(p.index for p in pieces if type(p) is Other)
 
     seconds = None
     if duration is not None:
         seconds = round((duration.hours + duration.days * working_day_hours) * 3600)
-        entry.spans.append(_span("duration", duration, text))
+        spans.append(_span("duration", duration, text))
 
     if time_range is not None:
         resolved = times.resolve_range(time_range.first, time_range.last, meridiem)
@@ -95,34 +114,30 @@ def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -
             entry.start_time, entry.end_time = times.as_time(start), times.as_time(end)
             if seconds is None:
                 seconds = length * 60
-            entry.spans.append(_span("range", time_range, text))
+            spans.append(_span("range", time_range, text))
     elif start_at is not None:
         start = times.minutes(start_at.clock, meridiem)
         if start is not None:
             entry.start_time = times.as_time(start)
             if seconds is not None and 0 < seconds <= MAX_DURATION:
                 entry.end_time = times.as_time(start + seconds // 60)
-            entry.spans.append(_span("time", start_at, text))
+            spans.append(_span("time", start_at, text))
 
     _set_duration(entry, seconds, lexicon)
-    _set_date(entry, pieces, tokens, others, lexicon, today, text)
+    _set_date(entry, day, tokens, others, lexicon, today, text)
     _set_catalog(entry, tokens)
-    entry.description = " ".join(
-        tokens[i].text
-        for i in others
-        if not tokens[i].filler and not tokens[i].items and tokens[i].role not in _SILENT
-    )
-    entry.spans.sort(key=lambda s: s.start)
+    described = []
+    for i in others:
+        token = tokens[i]
+        if not token.filler and not token.items and token.role not in _SILENT:
+            described.append(token.text)
+    entry.description = " ".join(described)
+    if len(spans) > 1:
+        spans.sort(key=_START)
     return entry
 
 
-def _first_of_each(pieces) -> dict[type, object]:
-    first: dict[type, object] = {}
-    for piece in pieces:
-        if type(piece) is Day and piece.kind == "none":
-            continue
-        first.setdefault(type(piece), piece)
-    return first
+_START = attrgetter("start")
 
 
 def _set_duration(entry: Entry, seconds: int | None, lexicon: Lexicon) -> None:
@@ -136,23 +151,22 @@ def _set_duration(entry: Entry, seconds: int | None, lexicon: Lexicon) -> None:
         entry.duration = seconds
 
 
-def _set_date(entry, pieces, tokens, others, lexicon, today, text) -> None:
-    for piece in pieces:
-        if isinstance(piece, Day) and piece.kind != "none":
-            day = dates.resolve(piece, today)
-            if day is None:
-                entry.errors["date"] = [lexicon.message("invalid_date")]
-            else:
-                entry.date = day
-                entry.spans.append(_span("date", piece, text))
-            return
+def _set_date(entry, day, tokens, others, lexicon, today, text) -> None:
+    if day is not None:
+        found = dates.resolve(day, today)
+        if found is None:
+            entry.errors["date"] = [lexicon.message("invalid_date")]
+        else:
+            entry.date = found
+            entry.spans.append(_span("date", day, text))
+        return
     span = _unread_date(tokens, others)
     if span is not None:
         start, end = span
-        day = dates.fallback(text[start:end], lexicon.code, today)
-        if day is not None:
-            entry.date = day
-            entry.spans.append(Span("date", start, end, text[start:end]))
+        found = dates.fallback(text[start:end], lexicon.code, today)
+        if found is not None:
+            entry.date = found
+            entry.spans.append(new_span("date", start, end, text[start:end]))
 
 
 _NUMBERISH = frozenset({"NUM", "LEAD", "YEAR", "ORD"})
@@ -162,10 +176,12 @@ def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, in
     """A month name the grammar left alone, with a day number near it
     (``march the 3rd``): the one kind of date span that goes to dateparser.
     A month with no number near it is a name (``met Jan``) and stays one."""
-    loose = set(others)
+    loose = None
     for i in others:
         if tokens[i].role != "MONTH":
             continue
+        if loose is None:
+            loose = set(others)
         near = [j for j in range(i - 4, i + 5) if j in loose and tokens[j].role in _NUMBERISH]
         if not near:
             continue
@@ -188,8 +204,9 @@ def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
                 best[kind] = (size, [item])
             elif size == current[0] and all(other.id != item.id for other in current[1]):
                 current[1].append(item)
-        for kind in {item.kind for item in token.items}:
-            entry.spans.append(Span(kind, token.start, token.end, token.text))
+        kinds = (token.items[0].kind,) if len(token.items) == 1 else {i.kind for i in token.items}
+        for kind in kinds:
+            entry.spans.append(new_span(kind, token.start, token.end, token.text))
     for kind, (_size, items) in best.items():
         if len(items) == 1:
             chosen = items[0]
@@ -203,4 +220,4 @@ def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
 
 
 def _span(kind: str, piece, text: str) -> Span:
-    return Span(kind, piece.start, piece.end, text[piece.start : piece.end])
+    return new_span(kind, piece.start, piece.end, text[piece.start : piece.end])

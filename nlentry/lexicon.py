@@ -62,6 +62,12 @@ class Lexicon:
         init=False, default_factory=dict, repr=False, compare=False
     )
 
+    #: how each word read so far reads alone in this lexicon, by its text
+    #: (``nlentry.tokens`` fills it; a word's role never changes)
+    readings: dict[str, Any] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
         for word, bucket in self.phrases.items():
             if all(len(phrase) == 1 for phrase, _ in bucket):

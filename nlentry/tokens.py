@@ -91,8 +91,7 @@ def tokenize(
     append = tokens.append
     i, n = 0, len(words)
     phrases = lexicon.phrases
-    fillers = lexicon.fillers
-    singles = lexicon.singles
+    readings = lexicon.readings
     while i < n:
         word = words[i]
         if names and i in names and not _day_number_before_month(tokens, words, i, names, phrases):
@@ -101,45 +100,85 @@ def tokenize(
             append(LexToken("WORD", None, text, word.start, words[end - 1].end, False, items))
             i = end
             continue
-        kind = word.kind
-        if kind == "word" or kind == "punct":
-            norm = word.norm
-            single = singles.get(norm)
-            if single is not None:  # a one-word phrase, and no longer one starts here
-                role, value, filler = single
-                append(LexToken(role, value, word.text, word.start, word.end,
-                                filler or kind == "punct"))
-                i += 1
-                continue
-            candidates = phrases.get(norm)
-            if candidates:
-                end, sense = _lookup(words, i, candidates)
-                if end:
-                    role = sense.role
-                    value = lexicon.half_hour if role == "HALF" else sense.value
-                    if end == i + 1:  # one word
-                        filler = kind == "punct" or norm in fillers
-                        append(LexToken(role, value, word.text, word.start, word.end, filler))
-                    else:
-                        filler = all(w.norm in fillers for w in words[i:end] if w.kind != "punct")
-                        append(LexToken(role, value, _source(words, i, end), word.start,
-                                        words[end - 1].end, filler))
-                    i = end
-                    continue
-            if kind == "word":
-                text = word.text
-                if text.isdecimal():
-                    append(_number(text, word.start))
-                elif text.isalpha():  # no digits: no parts to read
-                    append(LexToken("WORD", None, text, word.start, word.end, norm in fillers))
+        reading = readings.get(word.text)
+        if reading is None:
+            reading = _reading(word, lexicon)
+        if type(reading) is _Ahead:  # a phrase of several words may start here
+            end, sense = _lookup(words, i, phrases[word.norm])
+            if end:
+                role = sense.role
+                value = lexicon.half_hour if role == "HALF" else sense.value
+                if end == i + 1:  # one word
+                    filler = word.kind == "punct" or word.norm in lexicon.fillers
+                    append(LexToken(role, value, word.text, word.start, word.end, filler))
                 else:
-                    tokens.extend(_word(word, lexicon))
-                i += 1
+                    filler = all(
+                        w.norm in lexicon.fillers for w in words[i:end] if w.kind != "punct"
+                    )
+                    append(LexToken(role, value, _source(words, i, end), word.start,
+                                    words[end - 1].end, filler))
+                i = end
                 continue
-        append(_shape(word))
+            reading = reading.alone
+        if type(reading) is tuple:
+            role, value, filler, leading_zero = reading
+            append(LexToken(role, value, word.text, word.start, word.end, filler, (),
+                            leading_zero))
+        else:
+            at = word.start
+            for role, value, text, start, end, filler, leading_zero in reading:
+                append(LexToken(role, value, text, at + start, at + end, filler, (),
+                                leading_zero))
         i += 1
     _settle_numbers_and_months(tokens)
     return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """The reading of a word that starts a lexicon phrase of several words:
+    ``alone`` is its reading when none of them follows."""
+
+    alone: tuple | list
+
+
+# Lexicon.readings holds at most this many words; then it starts again.
+_READINGS_MAX = 50_000
+
+
+def _reading(word: Word, lexicon: Lexicon):
+    """How ``word`` reads whatever surrounds it (catalog names aside), kept in
+    ``lexicon.readings`` under its text: ``(role, value, filler,
+    leading_zero)`` for one token, a list of ``(role, value, text, start, end,
+    filler, leading_zero)`` (offsets in the word) for its parts (``1h30``), or
+    ``_Ahead`` when a longer lexicon phrase may start with it. Every part of
+    it follows from the text: its kind and norm do."""
+    kind, text, norm = word.kind, word.text, word.norm
+    single = lexicon.singles.get(norm) if kind == "word" or kind == "punct" else None
+    if single is not None:  # a one-word phrase, and no longer one starts here
+        role, value, filler = single
+        reading: tuple | list | _Ahead = (role, value, filler or kind == "punct", False)
+    else:
+        if kind == "word":
+            if text.isdecimal():
+                found = [_number(text, 0)]
+            else:
+                found = _word(Word(kind, text, norm, 0, len(text)), lexicon)
+        else:
+            found = [_shape(Word(kind, text, norm, 0, len(text)))]
+        if len(found) == 1 and (found[0].start, found[0].end) == (0, len(text)):
+            t = found[0]
+            reading = (t.role, t.value, t.filler, t.leading_zero)
+        else:
+            reading = [(t.role, t.value, t.text, t.start, t.end, t.filler, t.leading_zero)
+                       for t in found]
+        if (kind == "word" or kind == "punct") and norm in lexicon.phrases:
+            reading = _Ahead(reading)
+    readings = lexicon.readings
+    if len(readings) >= _READINGS_MAX:
+        readings.clear()
+    readings[text] = reading
+    return reading
 
 
 def _day_number_before_month(tokens, words, i, names, phrases) -> bool:

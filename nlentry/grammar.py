@@ -458,8 +458,10 @@ def date_numeric(toks, children):
 # ---------------------------------------------------------------- the machine
 
 
-# In ``_Machine.rows``: the move of a token that, between items, can only be
-# an ``other`` item (``WORD``, ``UNTIL``, ...).
+# Moves in ``_Machine.rows`` beside shifts (``int``) and reduces (triples):
+# ``_ITEM``, the reduce ``_item: X``, whose value joins the list of items;
+# ``_OTHER``, a token that, between items, can only be an ``other`` item.
+_ITEM = object()
 _OTHER = object()
 
 
@@ -470,11 +472,18 @@ class _Machine:
     ``rows[state][symbol]`` is an ``int`` (shift, or goto after a reduce, to
     that state), a ``(size, origin, action)`` triple (reduce by a rule;
     ``action`` is ``None`` when the value is the rule's one child, unchanged),
-    or ``_OTHER``: in ``start`` or ``between`` (after one or more items, the
-    list of items on the stack), a token that can begin no expression. The
-    table would shift it and, whatever comes next, reduce it to ``other``,
-    ``_item`` and onto the list of items; ``_run`` appends its ``Other`` at
-    once instead.
+    or one of two shortcuts through the list of items (``start: _item*``,
+    which Lark reads as ``__start_star_0: _item | __start_star_0 _item``):
+
+    * ``_ITEM``: reduce ``_item: X``. The table would then, whatever comes
+      next, reduce the list of items with it and be in state ``between``
+      (after one or more items, the list on the stack); ``_run`` appends the
+      value to the list at once.
+    * ``_OTHER``, in ``start`` or ``between``: a token that can begin no
+      expression. The table would shift it, then, whatever comes next, reduce
+      it to ``other`` and ``_ITEM``; ``_run`` appends its ``Other`` at once.
+
+    ``_fold_items`` checks on the table that these hold before using them.
     """
 
     rows: tuple[dict[str, object], ...]
@@ -554,6 +563,8 @@ def _shaper(rule, action):
         return lambda toks, children: flatten(children)
     if expand1:  # one child that is no inlined rule: the child itself
         return None
+    if action is start and inline == [True]:  # ``start: _xs``: the list itself
+        return None
     if flatten is None:
         return action
     return lambda toks, children: action(toks, flatten(children))
@@ -575,47 +586,47 @@ def _machine() -> _Machine:
         for symbol, (kind, arg) in moves.items():
             # plain str keys: Lark's symbol names are Tokens, slow to compare
             row[str(symbol)] = arg if kind is Shift else reduces[arg]
-    start, between = conf.start_state, None
-    for rule in lark.rules:  # ``_item*`` is Lark's ``__start_star_0: _item | __start_star_0 _item``
-        if rule.origin.name == "start" and len(rule.expansion) == 1:
-            between = rows[start][str(rule.expansion[0].name)]
-    if type(between) is int:
-        for state in (start, between):
-            row = rows[state]
-            for symbol in [s for s in row if _only_other(rows, start, between, state, s)]:
-                row[symbol] = _OTHER
-    else:
-        between = -1
+    start = conf.start_state
+    between = _fold_items(rows, start)
     words_apart = between >= 0 and rows[start].get("WORD") is rows[between].get("WORD") is _OTHER
     return _Machine(tuple(rows), start, conf.end_state, between, words_apart)
 
 
 def _same_everywhere(row: dict[str, object]):
-    """The reduce a state makes whatever the next token is, or ``None``."""
+    """The move a state makes whatever the next token is, or ``None``."""
     moves = {id(move): move for symbol, move in row.items() if symbol.isupper()}
-    move = next(iter(moves.values())) if len(moves) == 1 else None
-    return move if type(move) is tuple else None
+    return next(iter(moves.values())) if len(moves) == 1 else None
 
 
-def _only_other(rows, start: int, between: int, state: int, symbol: str) -> bool:
-    """Whether ``symbol``, shifted in ``state`` (``start`` or ``between``),
-    is then reduced to ``other``, to ``_item`` and onto the list of items,
-    whatever follows, ending in ``between``: the path ``_OTHER`` takes at once."""
-    shifted = rows[state].get(symbol)
-    if not symbol.isupper() or type(shifted) is not int:
-        return False
-    if _same_everywhere(rows[shifted]) != (1, "other", _ACTIONS["other"]):
-        return False
-    item = _same_everywhere(rows[rows[state]["other"]])
-    if item is None or item[0] != 1 or item[2] is not _children:
-        return False
-    onto = _same_everywhere(rows[rows[state][item[1]]])
-    expected = (1, None) if state == start else (2, _extend)
-    return (
-        onto is not None
-        and (onto[0], onto[2]) == expected
-        and rows[start].get(onto[1]) == between
-    )
+def _fold_items(rows: list[dict[str, object]], start: int) -> int:
+    """Put ``_ITEM`` and ``_OTHER`` (see ``_Machine``) in ``rows`` where the
+    table allows them; the state ``between``, or -1 when it does not."""
+    item = (1, "_item", _children)
+    if "_item" not in rows[start]:
+        return -1
+    onto = _same_everywhere(rows[rows[start]["_item"]])
+    if type(onto) is not tuple or onto[0] != 1 or onto[2] is not None:
+        return -1
+    between = rows[start].get(onto[1])
+    if type(between) is not int or "_item" not in rows[between]:
+        return -1
+    if _same_everywhere(rows[rows[between]["_item"]]) != (2, onto[1], _extend):
+        return -1
+    if [state for state, row in enumerate(rows) if "_item" in row] != sorted((start, between)):
+        return -1  # an item list elsewhere
+    for row in rows:
+        for symbol, move in row.items():
+            if move == item:
+                row[symbol] = _ITEM
+    other = (1, "other", _ACTIONS["other"])
+    for state in (start, between):
+        row = rows[state]
+        if "other" not in row or _same_everywhere(rows[row["other"]]) is not _ITEM:
+            continue
+        for symbol, move in row.items():
+            if type(move) is int and symbol.isupper() and _same_everywhere(rows[move]) == other:
+                row[symbol] = _OTHER
+    return between
 
 
 def _run(
@@ -625,57 +636,76 @@ def _run(
     of ``start``. Raises ``_Stuck`` where a token has no move. With
     ``words_apart``, a ``WORD`` gets no ``Other``: the caller adds those."""
     rows = machine.rows
+    between = machine.between
     states = [machine.start]
     values: list = []
     for at in positions:
         role = roles[at]
         while True:
             move = rows[states[-1]].get(role)
-            if type(move) is int:
+            if type(move) is int:  # shift
                 states.append(move)
                 values.append(at)
                 break
-            if move is _OTHER:
+            if type(move) is tuple:  # reduce
+                size, origin, action = move
+                if size == 1:
+                    if action is not None:
+                        values[-1] = action(tokens, [values[-1]])
+                    states[-1] = rows[states[-2]][origin]
+                    continue
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                else:
+                    children = []
+                values.append(action(tokens, children))
+                states.append(rows[states[-1]][origin])
+            elif move is _ITEM:
+                value = values.pop()
+                del states[-1]
                 if len(states) == 1:  # the first item
-                    states.append(machine.between)
+                    states.append(between)
+                    values.append([value])
+                else:
+                    values[-1].append(value)
+            elif move is _OTHER:
+                if len(states) == 1:  # the first item
+                    states.append(between)
                     values.append([] if words_apart and role == "WORD" else [Other(at)])
                 elif not words_apart or role != "WORD":
                     values[-1].append(Other(at))
                 break
-            if move is None:
+            else:
                 raise _Stuck(at, values)
+    end = machine.end
+    while True:
+        move = rows[states[-1]].get(_END)
+        if type(move) is tuple:
             size, origin, action = move
-            if size == 1:
-                if action is not None:
-                    values[-1] = action(tokens, [values[-1]])
-                states[-1] = rows[states[-2]][origin]
-                continue
             if size:
                 children = values[-size:]
                 del values[-size:]
                 del states[-size:]
             else:
                 children = []
-            values.append(action(tokens, children))
-            states.append(rows[states[-1]][origin])
-    end = machine.end
-    while True:
-        move = rows[states[-1]].get(_END)
-        if move is None or type(move) is int:
-            raise _Stuck(None, values)
-        size, origin, action = move
-        if size:
-            children = values[-size:]
-            del values[-size:]
-            del states[-size:]
+            value = children[0] if action is None else action(tokens, children)
+            state = rows[states[-1]][origin]
+            if state == end:
+                return value
+            states.append(state)
+            values.append(value)
+        elif move is _ITEM:
+            value = values.pop()
+            del states[-1]
+            if len(states) == 1:
+                states.append(between)
+                values.append([value])
+            else:
+                values[-1].append(value)
         else:
-            children = []
-        value = children[0] if action is None else action(tokens, children)
-        state = rows[states[-1]][origin]
-        if state == end:
-            return value
-        states.append(state)
-        values.append(value)
+            raise _Stuck(None, values)
 
 
 def read(tokens: list[LexToken]) -> list:

@@ -19,7 +19,7 @@ from .grammar import read
 from .lexicon import Lexicon, all_lexicons, get_lexicon
 from .pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
 from .text import split
-from .tokens import LexToken, catalog_spans, explained, tokenize
+from .tokens import LexToken, catalog_spans, known_count, loose_norms, tokenize
 
 #: Hours in a working day (``hele dag``, ``a day``).
 WORKING_DAY_HOURS = 8.0
@@ -63,10 +63,11 @@ def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[
         lexicon = locale
     elif locale != "auto":
         lexicon = get_lexicon(locale)
-    else:  # most words known; a tie goes to the default, then to the first
+    else:  # most words known (``tokens.explained``); a tie goes to the default, then the first
+        norms = loose_norms(words, names)
         lexicon, best = None, None
         for candidate in all_lexicons():
-            key = (explained(words, candidate, names), candidate.code == default_locale)
+            key = (known_count(norms, candidate), candidate.code == default_locale)
             if best is None or key > best:
                 lexicon, best = candidate, key
         if lexicon is None:

@@ -69,18 +69,27 @@ def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple
 def explained(words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]) -> int:
     """How many words of the sentence ``lexicon`` knows (catalog names aside):
     the measure ``locale="auto"`` picks a locale by."""
-    known = lexicon.known
+    return known_count(loose_norms(words, names), lexicon)
+
+
+def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:
+    """The normalised words of the sentence outside catalog names."""
     if not names:
-        return sum([w.norm in known for w in words])
-    count, i, n = 0, 0, len(words)
+        return [w.norm for w in words]
+    norms = []
+    i, n = 0, len(words)
     while i < n:
         if i in names:
             i = names[i][0]
             continue
-        if words[i].norm in known:
-            count += 1
+        norms.append(words[i].norm)
         i += 1
-    return count
+    return norms
+
+
+def known_count(norms: list[str], lexicon: Lexicon) -> int:
+    """How many of ``norms`` ``lexicon`` knows."""
+    return sum(map(lexicon.known.__contains__, norms))
 
 
 def tokenize(

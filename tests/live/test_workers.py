@@ -68,7 +68,8 @@ def test_rate_limit_is_shared_by_both_workers(two_workers):
     rows = livekit.query(db, "SELECT count(*) FROM time_entries")[0][0]
     record_figures("workers.rate_limit", sent=len(results), statuses=statuses(results),
                    workers_seen=len(workers), rows=rows)  # fmt: skip
-    assert len(workers) == 2, f"one worker took every request: {workers}"
+    # more than one server process answered (uvicorn may also restart a worker: a third pid)
+    assert len(workers) >= 2, f"one worker took every request: {workers}"
     assert statuses(results) == {201: RATE_LIMIT, 429: 5}
     assert rows == RATE_LIMIT
 
@@ -84,7 +85,8 @@ def test_idempotency_key_is_shared_by_both_workers(two_workers):
     record_figures("workers.idempotency", sent=len(results), statuses=statuses(results),
                    workers_seen=len(workers), rows=rows,
                    distinct_answers=len({(s, p) for s, p, _ in results}))  # fmt: skip
-    assert len(workers) == 2, f"one worker took every request: {workers}"
+    # more than one server process answered (uvicorn may also restart a worker: a third pid)
+    assert len(workers) >= 2, f"one worker took every request: {workers}"
     assert statuses(results) == {201: 50}
     assert len({(s, p) for s, p, _ in results}) == 1
     assert rows == 1

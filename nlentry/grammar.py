@@ -100,7 +100,9 @@ def _duration(toks, children, hours: float, days: float = 0.0) -> Duration:
 
 
 def _day(toks, children, kind: str, value=None) -> Day:
-    start, end = _bounds(toks, children)
+    first, last = children[0], children[-1]
+    start = toks[first].start if type(first) is int else first.start
+    end = toks[last].end if type(last) is int else last.end
     return Day(kind, value, start, end)
 
 
@@ -238,9 +240,10 @@ def clock_pm(toks, children):
 
 @_action()
 def clock_hour(toks, children):
-    token = toks[children[0]]
+    token = toks[children[0]]  # every child is a token
     hour = token.value
-    return _clock(hour, 0, *_bounds(toks, children), explicit=token.leading_zero or hour > 12)
+    return Clock(hour, 0, token.leading_zero or hour > 12, None, token.start,
+                 toks[children[-1]].end)
 
 
 @_action()
@@ -254,8 +257,7 @@ def clock_hour_minutes(toks, children):
 def clock_hm(toks, children):
     token = toks[children[0]]
     hour, minute = token.value
-    return _clock(hour, minute, token.start, token.end,
-                  explicit=token.leading_zero or hour > 12)
+    return Clock(hour, minute, token.leading_zero or hour > 12, None, token.start, token.end)
 
 
 @_action()
@@ -342,9 +344,13 @@ def clock_minutes_to_half(toks, children):
 # ---------------------------------------------------------- ranges, start times
 @_action("range")
 def time_range(toks, children):
-    first, last = [c for c in children if type(c) is Clock]
-    start, end = _bounds(toks, children)
-    return TimeRange(first, last, start, end)
+    if len(children) == 4:  # FROM clock UNTIL clock, BETWEEN clock AND clock
+        first, last = children[1], children[3]
+        start = toks[children[0]].start
+    else:  # range_start UNTIL clock
+        first, last = children[0], children[2]
+        start = first.start
+    return TimeRange(first, last, start, last.end)
 
 
 def _range_hours(toks, children, meridiem=None):
@@ -564,6 +570,8 @@ def _shaper(rule, action):
     if expand1:  # one child that is no inlined rule: the child itself
         return None
     if action is start and inline == [True]:  # ``start: _xs``: the list itself
+        return None
+    if action is clock and len(expansion) == 1 and not inline[0]:  # its one child
         return None
     if flatten is None:
         return action

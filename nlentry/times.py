@@ -35,6 +35,11 @@ def minutes(clock: Clock, meridiem: str | None = None) -> int | None:
     """
     if not _valid(clock):
         return None
+    return _minutes(clock, meridiem)
+
+
+def _minutes(clock: Clock, meridiem: str | None) -> int:
+    """``minutes`` of a clock known to be valid."""
     hour = int(clock.hour)
     marker = clock.meridiem or (None if clock.explicit else meridiem)
     if marker == "pm":
@@ -57,12 +62,12 @@ def resolve_range(first: Clock, last: Clock, meridiem: str | None = None):
     """``(start, end, length)`` in minutes for a range, or ``None`` if invalid."""
     if not (_valid(first) and _valid(last)):
         return None
-    end = minutes(last, meridiem)
-    start = minutes(first, meridiem)
+    end = _minutes(last, meridiem)
+    start = _minutes(first, meridiem)
     # "between 2 and 4pm", "van 3 tot 5 's nachts": the end's marker carries a
     # bare start with it when that keeps the start before the end.
     if last.meridiem and first.meridiem is None and not first.explicit:
-        marked = minutes(first, last.meridiem)
+        marked = _minutes(first, last.meridiem)
         if marked < end:
             start = marked
     bare_end = not (last.explicit or last.meridiem)

@@ -54,7 +54,7 @@ class LexToken:
 
 def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple[int, tuple]]:
     """Catalog matches as ``{first word index: (end word index, items)}``."""
-    if not catalog or not len(catalog):
+    if not catalog:  # None, or no items
         return {}
     norms = [w.norm for w in words if w.kind != "punct"]
     if len(norms) == len(words):  # no punctuation: word and name positions agree

@@ -18,7 +18,7 @@ from .entry import Candidate, Entry, Span, new_span
 from .grammar import read
 from .lexicon import Lexicon, all_lexicons, get_lexicon
 from .pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
-from .text import split
+from .text import split_shared
 from .tokens import LexToken, catalog_spans, known_count, loose_norms, tokenize
 
 #: Hours in a working day (``hele dag``, ``a day``).
@@ -51,14 +51,16 @@ def parse(
     today = today or dt.date.today()
     if not isinstance(text, str):
         text = bytes(text).decode("utf-8", "replace")
-    words = split(text)
+    words, offsets = split_shared(text)
     names = catalog_spans(words, catalog)
-    lexicon, tokens = _choose_locale(words, names, locale, default_locale)
+    lexicon, tokens = _choose_locale(words, names, locale, default_locale, offsets)
     pieces = read(tokens)
     return _compose(text, tokens, pieces, lexicon, today, working_day_hours)
 
 
-def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[LexToken]]:
+def _choose_locale(
+    words, names, locale, default_locale, offsets=None
+) -> tuple[Lexicon, list[LexToken]]:
     if isinstance(locale, Lexicon):
         lexicon = locale
     elif locale != "auto":
@@ -72,7 +74,7 @@ def _choose_locale(words, names, locale, default_locale) -> tuple[Lexicon, list[
                 lexicon, best = candidate, key
         if lexicon is None:
             raise ValueError("no locale files on the locale path")
-    return lexicon, tokenize(words, lexicon, names)
+    return lexicon, tokenize(words, lexicon, names, offsets)
 
 
 def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -> Entry:

@@ -25,8 +25,7 @@ _finditer = _TOKEN.finditer
 
 @dataclass(slots=True)
 class Word:
-    """A piece of the text: ``kind`` is iso, clock, decimal, word or punct.
-    Not frozen: a frozen dataclass costs a microsecond per word to build."""
+    """A piece of the text: ``kind`` is iso, clock, decimal, word or punct."""
 
     kind: str
     text: str
@@ -43,40 +42,51 @@ def normalize(word: str) -> str:
     return stripped.replace("’", "'")
 
 
-# What ``_TOKEN`` finds in one space-separated chunk of text (``"1h30"``,
-# ``"(p2k)"``, ``"9:00-12:30"``): (kind, text, norm, start, end) per match, with
-# offsets into the chunk. A match never holds a space and no pattern looks
-# behind or past a space, so a chunk reads the same alone as in its sentence.
-_CHUNKS: dict[str, tuple[tuple[str, str, str, int, int], ...]] = {}
+# The words ``_TOKEN`` finds in one space-separated chunk of text (``"1h30"``,
+# ``"(p2k)"``, ``"9:00-12:30"``), with offsets into the chunk. A match never
+# holds a space and no pattern looks behind or past a space, so a chunk reads
+# the same alone as in its sentence. The Words are shared: never change one.
+_CHUNKS: dict[str, tuple[Word, ...]] = {}
 _CHUNKS_MAX = 50_000
 
 
-def _chunk(chunk: str) -> tuple[tuple[str, str, str, int, int], ...]:
-    parts = tuple(
-        (m.lastgroup, m.group(), normalize(m.group()), m.start(), m.end())
+def _chunk(chunk: str) -> tuple[Word, ...]:
+    words = tuple(
+        Word(m.lastgroup, m.group(), normalize(m.group()), m.start(), m.end())
         for m in _finditer(chunk)
     )
     if len(_CHUNKS) >= _CHUNKS_MAX:
         _CHUNKS.clear()
-    _CHUNKS[chunk] = parts
-    return parts
+    _CHUNKS[chunk] = words
+    return words
 
 
-def split(text: str) -> list[Word]:
-    """Split ``text`` into words, numbers and the punctuation that matters."""
-    words = []
-    append = words.append
+def split_shared(text: str) -> tuple[list[Word], list[int]]:
+    """``split`` for the parser, without building a Word per word: the words,
+    shared and with ``start``/``end`` counted from the start of their chunk,
+    and for each the offset of its chunk in ``text``."""
+    words: list[Word] = []
+    offsets: list[int] = []
     chunks = _CHUNKS
     at = 0
     for chunk in text.split(" "):
         if chunk:
-            parts = chunks.get(chunk)
-            if parts is None:
-                parts = _chunk(chunk)
-            for kind, value, norm, start, end in parts:
-                append(Word(kind, value, norm, at + start, at + end))
+            found = chunks.get(chunk)
+            if found is None:
+                found = _chunk(chunk)
+            words += found
+            offsets += [at] * len(found)
         at += len(chunk) + 1
-    return words
+    return words, offsets
+
+
+def split(text: str) -> list[Word]:
+    """Split ``text`` into words, numbers and the punctuation that matters."""
+    words, offsets = split_shared(text)
+    return [
+        Word(w.kind, w.text, w.norm, at + w.start, at + w.end)
+        for w, at in zip(words, offsets, strict=True)
+    ]
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:

@@ -93,9 +93,15 @@ def known_count(norms: list[str], lexicon: Lexicon) -> int:
 
 
 def tokenize(
-    words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]
+    words: list[Word],
+    lexicon: Lexicon,
+    names: dict[int, tuple[int, tuple]],
+    offsets: list[int] | None = None,
 ) -> list[LexToken]:
-    """Give every word its role in ``lexicon``."""
+    """Give every word its role in ``lexicon``. ``offsets``, if given, is
+    added to each word's ``start`` and ``end`` (``text.split_shared``)."""
+    if offsets is None:
+        offsets = [0] * len(words)
     tokens: list[LexToken] = []
     append = tokens.append
     i, n = 0, len(words)
@@ -106,7 +112,8 @@ def tokenize(
         if names and i in names and not _day_number_before_month(tokens, words, i, names, phrases):
             end, items = names[i]
             text = word.text if end == i + 1 else _source(words, i, end)
-            append(LexToken("WORD", None, text, word.start, words[end - 1].end, False, items))
+            append(LexToken("WORD", None, text, offsets[i] + word.start,
+                            offsets[end - 1] + words[end - 1].end, False, items))
             i = end
             continue
         reading = readings.get(word.text)
@@ -119,22 +126,25 @@ def tokenize(
                 value = lexicon.half_hour if role == "HALF" else sense.value
                 if end == i + 1:  # one word
                     filler = word.kind == "punct" or word.norm in lexicon.fillers
-                    append(LexToken(role, value, word.text, word.start, word.end, filler))
+                    at = offsets[i]
+                    append(LexToken(role, value, word.text, at + word.start, at + word.end,
+                                    filler))
                 else:
                     filler = all(
                         w.norm in lexicon.fillers for w in words[i:end] if w.kind != "punct"
                     )
-                    append(LexToken(role, value, _source(words, i, end), word.start,
-                                    words[end - 1].end, filler))
+                    append(LexToken(role, value, _source(words, i, end), offsets[i] + word.start,
+                                    offsets[end - 1] + words[end - 1].end, filler))
                 i = end
                 continue
             reading = reading.alone
         if type(reading) is tuple:
             role, value, filler, leading_zero = reading
-            append(LexToken(role, value, word.text, word.start, word.end, filler, (),
+            at = offsets[i]
+            append(LexToken(role, value, word.text, at + word.start, at + word.end, filler, (),
                             leading_zero))
         else:
-            at = word.start
+            at = offsets[i] + word.start
             for role, value, text, start, end, filler, leading_zero in reading:
                 append(LexToken(role, value, text, at + start, at + end, filler, (),
                                 leading_zero))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -65,8 +66,17 @@ def create_app(
         # it up: at most this long, instead of Python's 5 ms.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         await anyio.to_thread.run_sync(entries.warm_up)
-        yield
-        db.dispose()
+        # What is loaded by now (code, lexicons, tables) lives as long as the
+        # process: kept out of the collector's sight, a full collection walks
+        # only the objects made since, instead of ~100,000 (a pause of
+        # 60-120 ms every few seconds under load, the bulk of the p99).
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()  # an app stopped in a process that goes on may be collected
+            db.dispose()
 
     app = Starlette(
         routes=[*routes, *_optional_routes("docs")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -248,3 +249,12 @@ def test_body_timeout_comes_from_the_environment(database_url, monkeypatch):
             create_app(database_url)
     monkeypatch.setenv(BODY_TIMEOUT_ENV, "2.5")
     assert body_timeout_from_env() == 2.5
+
+
+def test_a_serving_app_keeps_what_it_loaded_out_of_the_collector(app):
+    """Frozen while it serves (a full collection then walks only new objects), given back after."""
+    assert gc.get_freeze_count() == 0
+    with TestClient(app) as client:
+        assert gc.get_freeze_count() > 10_000  # modules, lexicons, parser tables
+        assert client.get("/api/v1/health.json").status_code == 200
+    assert gc.get_freeze_count() == 0

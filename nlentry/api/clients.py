@@ -11,7 +11,7 @@ from nlentry.storage.models import Client, Project
 from .handlers import Call, authenticated
 from .lookups import path_id, workspace_object
 from .shapes import client_json, project_json
-from .validation import FieldErrors, read_boolean, read_text
+from .validation import FieldErrors, apply_name_and_active
 
 
 def _clients_json(call: Call, clients: list[Client]) -> list[dict]:
@@ -68,11 +68,4 @@ def update_client(call: Call) -> Response:
 
 
 def _apply_fields(call: Call, client: Client, errors: FieldErrors, *, creating: bool) -> None:
-    if creating or "name" in call.fields:
-        name = read_text(call.fields.get("name"), "name", errors)
-        if name is not None:
-            client.name = name.strip()
-    if "active" in call.fields:
-        active = read_boolean(call.fields["active"], "active", errors)
-        if active is not None:
-            client.active = active
+    apply_name_and_active(call.fields, client, errors, creating=creating)

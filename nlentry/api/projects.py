@@ -12,7 +12,7 @@ from .aliases import aliases_of, replace_aliases
 from .handlers import Call, authenticated
 from .lookups import path_id, workspace_object, workspace_object_or_none
 from .shapes import project_json
-from .validation import FieldErrors, read_boolean, read_name_list, read_optional_id, read_text
+from .validation import FieldErrors, apply_name_and_active, read_name_list, read_optional_id
 
 
 @authenticated
@@ -65,14 +65,7 @@ def update_project(call: Call) -> Response:
 def _apply_fields(call: Call, project: Project, errors: FieldErrors, *, creating: bool):
     """Set name, active and client from the request; the new aliases or None."""
     fields = call.fields
-    if creating or "name" in fields:
-        name = read_text(fields.get("name"), "name", errors)
-        if name is not None:
-            project.name = name.strip()
-    if "active" in fields:
-        active = read_boolean(fields["active"], "active", errors)
-        if active is not None:
-            project.active = active
+    apply_name_and_active(fields, project, errors, creating=creating)
     if "client_id" in fields:
         ok, client_id = read_optional_id(fields["client_id"], "client_id", errors)
         if ok and client_id is not None:

@@ -12,7 +12,7 @@ from .aliases import aliases_of, replace_aliases
 from .handlers import Call, authenticated
 from .lookups import path_id, workspace_object
 from .shapes import service_json
-from .validation import FieldErrors, read_boolean, read_name_list, read_text
+from .validation import FieldErrors, apply_name_and_active, read_name_list
 
 
 @authenticated
@@ -61,14 +61,7 @@ def update_service(call: Call) -> Response:
 
 def _apply_fields(call: Call, service: Service, errors: FieldErrors, *, creating: bool):
     fields = call.fields
-    if creating or "name" in fields:
-        name = read_text(fields.get("name"), "name", errors)
-        if name is not None:
-            service.name = name.strip()
-    if "active" in fields:
-        active = read_boolean(fields["active"], "active", errors)
-        if active is not None:
-            service.active = active
+    apply_name_and_active(fields, service, errors, creating=creating)
     if "aliases" in fields:
         return read_name_list(fields["aliases"], "aliases", errors)
     return None

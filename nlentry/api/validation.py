@@ -154,6 +154,23 @@ def read_text(
     return value
 
 
+def apply_name_and_active(
+    fields: dict[str, Any], target: Any, errors: FieldErrors, *, creating: bool
+) -> None:
+    """Set ``target.name`` (required when ``creating``) and ``target.active`` from ``fields``.
+
+    What clients, projects and services share; a refused value is left as it was.
+    """
+    if creating or "name" in fields:
+        name = read_text(fields.get("name"), "name", errors)
+        if name is not None:
+            target.name = name.strip()
+    if "active" in fields:
+        active = read_boolean(fields["active"], "active", errors)
+        if active is not None:
+            target.active = active
+
+
 def read_name_list(value: Any, field: str, errors: FieldErrors) -> list[str] | None:
     """A list of names: a JSON list, repeated form fields, or one comma-separated string.
 

@@ -13,6 +13,7 @@ they are). The tables are those of ``nlentry.storage.models``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -55,7 +56,8 @@ class EntrySQL:
     def __init__(self, dialect: Dialect):
         if dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(f"the entry writer does not know {dialect.name}")
-        self._begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else None
+        self._sqlite = dialect.name == "sqlite"
+        self._begin = "BEGIN IMMEDIATE" if self._sqlite else None
         self._placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
         self._insert_entry = self._sql(_INSERT_ENTRY)
         self._drop_expired_key = self._sql(_DROP_EXPIRED_KEY)
@@ -83,6 +85,31 @@ class EntrySQL:
         cursor.execute(self._insert_entry, self._entry_values(row))
         return cursor.fetchone()[0]
 
+    def insert_entries(self, cursor, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows``: their new ids, in order.
+
+        On SQLite in one statement per ``_SQLITE_ROWS_PER_INSERT`` rows: the
+        driver lets go of the GIL for every statement and every row fetched,
+        and each time the writer thread must win it back from the busy event
+        loop while it holds the database's write lock, so fewer calls mean a
+        shorter turn for every worker. The ids follow from ``lastrowid``: in a
+        writing transaction, SQLite gives each new row the largest rowid + 1
+        (https://sqlite.org/autoinc.html), so one statement's rows get
+        consecutive ids, in the order of its VALUES. PostgreSQL promises no
+        order for a multi-row ``RETURNING``, so there each row has its own
+        statement.
+        """
+        if not self._sqlite:
+            return [self.insert_entry(cursor, row) for row in rows]
+        ids: list[int] = []
+        for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+            chunk = rows[start:start + _SQLITE_ROWS_PER_INSERT]
+            cursor.execute(_sqlite_insert_entries(len(chunk)),
+                           [value for row in chunk for value in self._entry_values(row)])  # fmt: skip
+            last = cursor.lastrowid
+            ids.extend(range(last - len(chunk) + 1, last + 1))
+        return ids
+
     def claim_key(self, cursor, user_id: int, key: str, request_hash: str,
                   now: dt.datetime, keep_for: dt.timedelta) -> int | None:  # fmt: skip
         """The new claim's id; None when a live claim of the key exists."""
@@ -99,6 +126,17 @@ class EntrySQL:
 
     def record_answer(self, cursor, claim_id: int, status: int, body: str) -> None:
         cursor.execute(self._record_answer, (status, body, claim_id))
+
+
+# SQLite before 3.32 allows 999 parameters in a statement
+_SQLITE_ROWS_PER_INSERT = 999 // len(ENTRY_COLUMNS)
+
+
+@functools.lru_cache(maxsize=_SQLITE_ROWS_PER_INSERT)
+def _sqlite_insert_entries(count: int) -> str:
+    """One INSERT of ``count`` entries (no ``RETURNING``: the ids come from ``lastrowid``)."""
+    row = f"({', '.join('?' for _ in ENTRY_COLUMNS)})"
+    return f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) VALUES {', '.join([row] * count)}"
 
 
 def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]:

@@ -259,7 +259,7 @@ class _Worker:
         """The batch's statements: the outcomes known so far, and (index, id) of new rows."""
         live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries})
         outcomes: list[Outcome | None] = [None] * len(entries)
-        inserted: list[tuple[int, int]] = []
+        plain: list[int] = []
         keyed: list[int] = []
         for i, entry in enumerate(entries):
             versions = live.get(entry.token_id)
@@ -268,9 +268,11 @@ class _Worker:
             elif versions != entry.catalog_versions:
                 outcomes[i] = Stale(versions)
             elif entry.key is None:
-                inserted.append((i, self._sql.insert_entry(cursor, entry.row)))
+                plain.append(i)
             else:
                 keyed.append(i)
+        ids = self._sql.insert_entries(cursor, [entries[i].row for i in plain]) if plain else []
+        inserted = list(zip(plain, ids, strict=True))
         # in key order, so that two batches on PostgreSQL cannot wait on each other
         for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):
             outcomes[i] = self._write_keyed(cursor, entries[i])  # its answer is kept with it

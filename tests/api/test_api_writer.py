@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from nlentry.storage.catalogs import bump_user_catalog
+from nlentry.storage.entry_sql import EntrySQL
 from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
 from nlentry.storage.tokens import revoke_token
 from nlentry.storage.writer import REVOKED, NewEntry, Stale, Stored, entry_row
@@ -21,8 +22,9 @@ from nlentry.storage.writer import REVOKED, NewEntry, Stale, Stored, entry_row
 ENTRIES = "/api/v1/time_entries.json"
 
 
-def _entry(account, project_id=None, key=None, versions=(0, 0), token_id=1) -> NewEntry:
-    values = {"body": "1 uur werk", "description": "werk", "date": dt.date(2026, 3, 1),
+def _entry(account, project_id=None, key=None, versions=(0, 0), token_id=1,
+           body="1 uur werk") -> NewEntry:  # fmt: skip
+    values = {"body": body, "description": "werk", "date": dt.date(2026, 3, 1),
               "duration": 3600, "project_id": project_id}  # fmt: skip
     row = entry_row(account.id, values, utcnow())
     return NewEntry(token_id, account.id, versions, row,
@@ -77,6 +79,52 @@ def test_concurrent_entries_share_transactions_and_all_land(app, client, alice):
     with app.state.db.read() as session:
         stored = set(session.scalars(select(TimeEntry.id).where(TimeEntry.id.in_(ids))))
     assert stored == ids
+
+
+def test_each_answer_names_its_own_row(app, client, alice):
+    """Many entries at once, a refused one and a keyed one among them: each id is its own row's."""
+    token_id = _token_id(client, alice)
+    versions = _versions(client, alice)
+    entries = [_entry(alice, versions=versions, token_id=token_id, body=f"{i} uur werk")
+               for i in range(200)]  # fmt: skip
+    entries[50] = _entry(alice, versions=versions, token_id=token_id + 1000, body="revoked")
+    entries[120] = _entry(alice, versions=versions, token_id=token_id, key="k", body="keyed")
+    outcomes = _write_all(app, entries)
+    with app.state.db.read() as session:
+        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).tuples().all())
+    assert outcomes[50] is REVOKED
+    for i, (entry, outcome) in enumerate(zip(entries, outcomes, strict=True)):
+        if i != 50:
+            assert bodies[int(outcome.body[6:-1])] == entry.row["body"], i
+
+
+def test_insert_entries_gives_ids_in_order_after_the_newest_rows_were_deleted(app, alice):
+    """More rows than one SQLite statement takes, after the table's newest rows were deleted."""
+    db = app.state.db
+    sql = EntrySQL(db.engine.dialect)
+
+    def rows(count, name):
+        values = {"date": dt.date(2026, 3, 1), "duration": 60}
+        return [entry_row(alice.id, {**values, "body": f"{name} {i}"}, utcnow())
+                for i in range(count)]  # fmt: skip
+
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        sql.begin(cursor)
+        first = sql.insert_entries(cursor, rows(3, "first"))
+        cursor.execute(f"DELETE FROM time_entries WHERE id >= {first[1]}")
+        connection.commit()
+        sql.begin(cursor)
+        new = rows(250, "new")
+        ids = sql.insert_entries(cursor, new)
+        connection.commit()
+    finally:
+        connection.close()
+    assert len(set(ids)) == 250 and first[0] not in ids
+    with db.read() as session:
+        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).tuples().all())
+    assert [bodies[i] for i in ids] == [row["body"] for row in new]
 
 
 def test_one_bad_entry_fails_alone(app, client, alice):

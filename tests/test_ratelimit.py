@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -92,6 +93,36 @@ def test_headers_of_a_refused_hit_add_retry_after():
     assert headers["X-RateLimit-Remaining"] == "0"
     assert headers["X-RateLimit-Reset"] == str(result.reset)
     assert int(headers["Retry-After"]) == result.retry_after >= 1
+
+
+def test_hits_from_many_threads_reach_the_storage_one_at_a_time():
+    """limits' memory storage is not thread-safe (its expiry timer can be started twice)."""
+    limiter = RateLimiter(per_minute=1_000)
+    storage = limiter.storage
+    inside, most = [], [0]
+
+    class Watched:
+        def __getattr__(self, name):
+            return getattr(storage, name)
+
+        def incr(self, *args, **kwargs):
+            inside.append(1)
+            most[0] = max(most[0], len(inside))
+            time.sleep(0.001)  # a slow storage call: others arrive meanwhile
+            try:
+                return storage.incr(*args, **kwargs)
+            finally:
+                inside.pop()
+
+    limiter.storage = Watched()
+    threads = [threading.Thread(target=lambda i=i: [limiter.hit(f"k{i % 3}") for _ in range(20)])
+               for i in range(8)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert sum(limiter.hit(f"k{i}").remaining for i in range(3)) == 3 * 1_000 - 160 - 3
 
 
 def test_a_limit_below_one_is_refused():

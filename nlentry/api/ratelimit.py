@@ -11,11 +11,18 @@ one atomic increment (``INCR`` and ``EXPIRE`` in one Lua call on Redis) and
 one expiry lookup; its count is exact under concurrent hits, because the
 increment returns it. A key once refused is refused again from memory until
 its window ends, so a flood from one token costs no storage round trips.
+
+Hits come from the event loop and from worker threads (a token new to the
+worker is counted once the database has confirmed it), and they reach the
+storage one at a time: ``limits``' memory storage is not safe to call from
+two threads at once (two hits can both start its expiry timer, and the second
+``start`` raises).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -49,6 +56,7 @@ class RateLimiter:
         self.storage: Storage = storage_from_string(self.storage_uri)
         self.item = RateLimitItemPerMinute(per_minute, namespace=_NAMESPACE)
         self._refused: dict[str, float] = {}  # key -> end of the window it is refused in
+        self._storage_lock = threading.Lock()  # one hit at a time reaches the storage
 
     def hit(self, key: str) -> RateLimitResult:
         """Count one request for ``key`` and say whether it may proceed."""
@@ -58,15 +66,17 @@ class RateLimiter:
             return self._result(self.per_minute + 1, refused_until, now)
         storage_key = self.item.key_for(key)
         window = self.item.get_expiry()
-        count = self.storage.incr(storage_key, window)
-        now = time.time()
-        # Redis reports whole seconds of TTL: keep the end within this window.
-        reset_at = min(max(self.storage.get_expiry(storage_key), now), now + window)
-        result = self._result(count, reset_at, now)
-        if not result.allowed:
-            if len(self._refused) >= _MAX_REFUSED:
-                self._refused = {k: end for k, end in self._refused.items() if end > now}
-            self._refused[key] = reset_at
+        with self._storage_lock:
+            count = self.storage.incr(storage_key, window)
+            expiry = self.storage.get_expiry(storage_key)
+            now = time.time()
+            # Redis reports whole seconds of TTL: keep the end within this window.
+            reset_at = min(max(expiry, now), now + window)
+            result = self._result(count, reset_at, now)
+            if not result.allowed:
+                if len(self._refused) >= _MAX_REFUSED:
+                    self._refused = {k: end for k, end in self._refused.items() if end > now}
+                self._refused[key] = reset_at
         return result
 
     def _result(self, count: int, reset_at: float, now: float) -> RateLimitResult:
@@ -92,8 +102,9 @@ class RateLimiter:
 
     def reset(self) -> None:
         """Forget every count in this limiter's storage (for tests and tools)."""
-        self._refused.clear()
-        self.storage.reset()
+        with self._storage_lock:
+            self._refused.clear()
+            self.storage.reset()
 
 
 __all__ = ["DEFAULT_PER_MINUTE", "RateLimitResult", "RateLimiter"]

@@ -91,7 +91,7 @@ def test_each_answer_names_its_own_row(app, client, alice):
     entries[120] = _entry(alice, versions=versions, token_id=token_id, key="k", body="keyed")
     outcomes = _write_all(app, entries)
     with app.state.db.read() as session:
-        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).tuples().all())
+        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).all())
     assert outcomes[50] is REVOKED
     for i, (entry, outcome) in enumerate(zip(entries, outcomes, strict=True)):
         if i != 50:
@@ -123,7 +123,7 @@ def test_insert_entries_gives_ids_in_order_after_the_newest_rows_were_deleted(ap
         connection.close()
     assert len(set(ids)) == 250 and first[0] not in ids
     with db.read() as session:
-        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).tuples().all())
+        bodies = dict(session.execute(select(TimeEntry.id, TimeEntry.body)).all())
     assert [bodies[i] for i in ids] == [row["body"] for row in new]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from nlentry.api import ratelimit
 from nlentry.api.ratelimit import RateLimiter, RateLimitResult
 
 
@@ -123,6 +124,47 @@ def test_hits_from_many_threads_reach_the_storage_one_at_a_time():
         thread.join()
     assert most[0] == 1
     assert sum(limiter.hit(f"k{i}").remaining for i in range(3)) == 3 * 1_000 - 160 - 3
+
+
+def test_an_unreachable_redis_counts_in_memory_and_warns_once(caplog):
+    """Nothing is refused because Redis is down: hits are counted here, Redis tried later."""
+    limiter = RateLimiter(per_minute=3, storage_uri=f"redis://127.0.0.1:{_free_port()}/0")
+    with caplog.at_level("WARNING", logger="nlentry.api"):
+        results = [limiter.hit("k") for _ in range(4)]
+    assert [r.allowed for r in results] == [True, True, True, False]
+    assert [r.remaining for r in results[:3]] == [2, 1, 0]
+    assert 0 < results[0].reset - time.time() <= 61  # whole seconds, rounded up
+    warnings = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(warnings) == 1  # Redis is not tried (nor warned about) on every hit
+
+
+def test_counting_goes_back_to_the_storage_once_it_answers(monkeypatch):
+    limiter = RateLimiter(per_minute=10, storage_uri=f"redis://127.0.0.1:{_free_port()}/0")
+    tries = []
+    real_incr = limiter._fallback.incr  # an in-memory stand-in for Redis once it is back
+
+    class Flaky:
+        base_exceptions = ConnectionError
+        down = True
+
+        def incr(self, key, expiry):
+            tries.append(key)
+            if self.down:
+                raise ConnectionError("down")
+            return real_incr(key, expiry) + 100  # tells the counts apart
+
+        def get_expiry(self, key):
+            return time.time() + 60
+
+    flaky = limiter.storage = Flaky()
+    assert limiter.hit("k").remaining == 9  # counted in memory
+    assert limiter.hit("k").remaining == 8  # not tried: within the retry delay
+    assert len(tries) == 1
+    monkeypatch.setattr(ratelimit, "REDIS_RETRY_SECONDS", 0)
+    limiter._retry_at = 0
+    flaky.down = False
+    assert limiter.hit("k").remaining == 0  # the storage's count again (103 > 10)
+    assert len(tries) == 2
 
 
 def test_a_limit_below_one_is_refused():

@@ -17,19 +17,32 @@ worker is counted once the database has confirmed it), and they reach the
 storage one at a time: ``limits``' memory storage is not safe to call from
 two threads at once (two hits can both start its expiry timer, and the second
 ``start`` raises).
+
+When Redis cannot be reached, requests are not refused for it: a time
+tracker that cannot store time because its rate-limit store is down fails
+the people it is for. Hits are counted in this process's memory instead
+(limits per worker, as without Redis), a warning is logged, and Redis is
+tried again ``REDIS_RETRY_SECONDS`` later, not on every request. Each call to
+Redis gives up after ``REDIS_TIMEOUT_SECONDS``, so an unreachable host
+holds a worker that long at most, once per retry.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
+
+logger = logging.getLogger("nlentry.api")
 
 DEFAULT_PER_MINUTE = 120
+REDIS_TIMEOUT_SECONDS = 0.5
+REDIS_RETRY_SECONDS = 5.0
 _NAMESPACE = "nlentry"
 _MAX_REFUSED = 10_000  # remembered refusals before the expired ones are swept
 
@@ -53,7 +66,16 @@ class RateLimiter:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
         self.storage_uri = storage_uri or "memory://"
-        self.storage: Storage = storage_from_string(self.storage_uri)
+        if self.storage_uri == "memory://":
+            self.storage: Storage = MemoryStorage()
+            self._fallback: Storage | None = None
+        else:
+            self.storage = storage_from_string(
+                storage_uri, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )  # fmt: skip
+            self._fallback = MemoryStorage()  # while the storage cannot be reached
+        self._retry_at = 0.0  # monotonic time before which the fallback counts
         self.item = RateLimitItemPerMinute(per_minute, namespace=_NAMESPACE)
         self._refused: dict[str, float] = {}  # key -> end of the window it is refused in
         self._storage_lock = threading.Lock()  # one hit at a time reaches the storage
@@ -67,8 +89,7 @@ class RateLimiter:
         storage_key = self.item.key_for(key)
         window = self.item.get_expiry()
         with self._storage_lock:
-            count = self.storage.incr(storage_key, window)
-            expiry = self.storage.get_expiry(storage_key)
+            count, expiry = self._count(storage_key, window)
             now = time.time()
             # Redis reports whole seconds of TTL: keep the end within this window.
             reset_at = min(max(expiry, now), now + window)
@@ -78,6 +99,24 @@ class RateLimiter:
                     self._refused = {k: end for k, end in self._refused.items() if end > now}
                 self._refused[key] = reset_at
         return result
+
+    def _count(self, storage_key: str, window: int) -> tuple[int, float]:
+        """The key's count after this hit and its window's end, from the storage in use."""
+        if self._fallback is None:
+            return self._count_in(self.storage, storage_key, window)
+        if time.monotonic() >= self._retry_at:
+            try:
+                return self._count_in(self.storage, storage_key, window)
+            except self.storage.base_exceptions as error:
+                self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+                logger.warning("rate limits counted in this process: %s unreachable (%s); "
+                               "trying again in %g s", self.storage_uri, error,
+                               REDIS_RETRY_SECONDS)  # fmt: skip
+        return self._count_in(self._fallback, storage_key, window)
+
+    @staticmethod
+    def _count_in(storage: Storage, storage_key: str, window: int) -> tuple[int, float]:
+        return storage.incr(storage_key, window), storage.get_expiry(storage_key)
 
     def _result(self, count: int, reset_at: float, now: float) -> RateLimitResult:
         allowed = count <= self.per_minute
@@ -105,6 +144,8 @@ class RateLimiter:
         with self._storage_lock:
             self._refused.clear()
             self.storage.reset()
+            if self._fallback is not None:
+                self._fallback.reset()
 
 
 __all__ = ["DEFAULT_PER_MINUTE", "RateLimitResult", "RateLimiter"]

@@ -152,3 +152,28 @@ def test_rate_limit_answers_429_with_headers(database_url, make_account):
         assert client.get("/api/v1/projects", headers=other.headers).status_code == 200
     finally:
         app.state.db.dispose()
+
+
+def test_an_unreachable_redis_refuses_no_entry_and_still_limits(database_url, make_account):
+    """Redis down: entries are stored, counted in this process's memory (see ratelimit.py)."""
+    import socket
+
+    from starlette.testclient import TestClient
+
+    from nlentry.api.app import create_app
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(database_url, rate_limit_per_minute=2, redis_url=f"redis://127.0.0.1:{port}/0")
+    try:
+        user = make_account(app, "redisless@acme.nl")
+        client = TestClient(app)
+        answers = [client.post("/api/v1/time_entries.json", data={"body": f"{i} uur werk"},
+                               headers=user.headers) for i in (1, 2, 3)]  # fmt: skip
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert answers[1].headers["X-RateLimit-Remaining"] == "0"
+        listed = client.get("/api/v1/time_entries.json", headers=user.headers)
+        assert listed.status_code == 429  # the count goes on in memory
+    finally:
+        app.state.db.dispose()

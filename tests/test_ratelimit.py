@@ -128,7 +128,7 @@ def test_hits_from_many_threads_reach_the_storage_one_at_a_time():
 
 def test_an_unreachable_redis_counts_in_memory_and_warns_once(caplog):
     """Nothing is refused because Redis is down: hits are counted here, Redis tried later."""
-    limiter = RateLimiter(per_minute=3, storage_uri=f"redis://127.0.0.1:{_free_port()}/0")
+    limiter = RateLimiter(per_minute=3, storage_uri=f"redis://:s3cret@127.0.0.1:{_free_port()}/0")
     with caplog.at_level("WARNING", logger="nlentry.api"):
         results = [limiter.hit("k") for _ in range(4)]
     assert [r.allowed for r in results] == [True, True, True, False]
@@ -136,6 +136,7 @@ def test_an_unreachable_redis_counts_in_memory_and_warns_once(caplog):
     assert 0 < results[0].reset - time.time() <= 61  # whole seconds, rounded up
     warnings = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(warnings) == 1  # Redis is not tried (nor warned about) on every hit
+    assert "127.0.0.1" in warnings[0].getMessage() and "s3cret" not in caplog.text
 
 
 def test_counting_goes_back_to_the_storage_once_it_answers(monkeypatch):

@@ -34,6 +34,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -109,8 +110,9 @@ class RateLimiter:
                 return self._count_in(self.storage, storage_key, window)
             except self.storage.base_exceptions as error:
                 self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
-                logger.warning("rate limits counted in this process: %s unreachable (%s); "
-                               "trying again in %g s", self.storage_uri, error,
+                where = urlsplit(self.storage_uri)  # no password in the log
+                logger.warning("rate limits counted in this process: %s:%s unreachable (%s); "
+                               "trying again in %g s", where.hostname, where.port, error,
                                REDIS_RETRY_SECONDS)  # fmt: skip
         return self._count_in(self._fallback, storage_key, window)
 

@@ -93,17 +93,11 @@ def _clock(hour: int, minute: int, start: int, end: int, *, explicit=False, meri
 
 
 def _duration(toks, children, hours: float, days: float = 0.0) -> Duration:
-    first, last = children[0], children[-1]
-    start = toks[first].start if type(first) is int else first.start
-    end = toks[last].end if type(last) is int else last.end
-    return Duration(hours, days, start, end)
+    return Duration(hours, days, *_bounds(toks, children))
 
 
 def _day(toks, children, kind: str, value=None) -> Day:
-    first, last = children[0], children[-1]
-    start = toks[first].start if type(first) is int else first.start
-    end = toks[last].end if type(last) is int else last.end
-    return Day(kind, value, start, end)
+    return Day(kind, value, *_bounds(toks, children))
 
 
 def _half_base(half: LexToken, hour: int) -> int:
@@ -662,22 +656,10 @@ def _run(
                         values[-1] = action(tokens, [values[-1]])
                     states[-1] = rows[states[-2]][origin]
                     continue
-                if size:
-                    children = values[-size:]
-                    del values[-size:]
-                    del states[-size:]
-                else:
-                    children = []
-                values.append(action(tokens, children))
+                values.append(action(tokens, _take(states, values, size)))
                 states.append(rows[states[-1]][origin])
             elif move is _ITEM:
-                value = values.pop()
-                del states[-1]
-                if len(states) == 1:  # the first item
-                    states.append(between)
-                    values.append([value])
-                else:
-                    values[-1].append(value)
+                _add_item(states, values, between)
             elif move is _OTHER:
                 if len(states) == 1:  # the first item
                     states.append(between)
@@ -692,12 +674,7 @@ def _run(
         move = rows[states[-1]].get(_END)
         if type(move) is tuple:
             size, origin, action = move
-            if size:
-                children = values[-size:]
-                del values[-size:]
-                del states[-size:]
-            else:
-                children = []
+            children = _take(states, values, size)
             value = children[0] if action is None else action(tokens, children)
             state = rows[states[-1]][origin]
             if state == end:
@@ -705,15 +682,30 @@ def _run(
             states.append(state)
             values.append(value)
         elif move is _ITEM:
-            value = values.pop()
-            del states[-1]
-            if len(states) == 1:
-                states.append(between)
-                values.append([value])
-            else:
-                values[-1].append(value)
+            _add_item(states, values, between)
         else:
             raise _Stuck(None, values)
+
+
+def _take(states: list[int], values: list, size: int) -> list:
+    """A reduce's children: the top ``size`` values, taken off with their states."""
+    if not size:
+        return []
+    children = values[-size:]
+    del values[-size:]
+    del states[-size:]
+    return children
+
+
+def _add_item(states: list[int], values: list, between: int) -> None:
+    """``_ITEM``: the value on top joins the list of items (the first one starts it)."""
+    value = values.pop()
+    del states[-1]
+    if len(states) == 1:  # the first item
+        states.append(between)
+        values.append([value])
+    else:
+        values[-1].append(value)
 
 
 def read(tokens: list[LexToken]) -> list:

@@ -59,13 +59,13 @@ def parse(
 
 
 def _choose_locale(
-    words, names, locale, default_locale, offsets=None
+    words, names, locale, default_locale, offsets
 ) -> tuple[Lexicon, list[LexToken]]:
     if isinstance(locale, Lexicon):
         lexicon = locale
     elif locale != "auto":
         lexicon = get_lexicon(locale)
-    else:  # most words known (``tokens.explained``); a tie goes to the default, then the first
+    else:  # most words known (``tokens.known_count``); a tie goes to the default, then the first
         norms = loose_norms(words, names)
         lexicon, best = None, None
         for candidate in all_lexicons():

@@ -66,12 +66,6 @@ def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple
     }
 
 
-def explained(words: list[Word], lexicon: Lexicon, names: dict[int, tuple[int, tuple]]) -> int:
-    """How many words of the sentence ``lexicon`` knows (catalog names aside):
-    the measure ``locale="auto"`` picks a locale by."""
-    return known_count(loose_norms(words, names), lexicon)
-
-
 def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:
     """The normalised words of the sentence outside catalog names."""
     if not names:
@@ -88,7 +82,8 @@ def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[
 
 
 def known_count(norms: list[str], lexicon: Lexicon) -> int:
-    """How many of ``norms`` ``lexicon`` knows."""
+    """How many of ``norms`` ``lexicon`` knows: with ``loose_norms``, the
+    measure ``locale="auto"`` picks a locale by."""
     return sum(map(lexicon.known.__contains__, norms))
 
 
@@ -96,12 +91,10 @@ def tokenize(
     words: list[Word],
     lexicon: Lexicon,
     names: dict[int, tuple[int, tuple]],
-    offsets: list[int] | None = None,
+    offsets: list[int],
 ) -> list[LexToken]:
-    """Give every word its role in ``lexicon``. ``offsets``, if given, is
-    added to each word's ``start`` and ``end`` (``text.split_shared``)."""
-    if offsets is None:
-        offsets = [0] * len(words)
+    """Give every word its role in ``lexicon``. ``offsets`` is added to each
+    word's ``start`` and ``end`` (``text.split_shared``)."""
     tokens: list[LexToken] = []
     append = tokens.append
     i, n = 0, len(words)

@@ -105,21 +105,27 @@ async def arrive(request: Request) -> Arrival:
     """Who is calling and the fields; a known caller counted (401 without credentials, 429)."""
     state = request.app.state
     in_headers, credentials = header_credentials(request.headers)
-    caller = limit_headers = None
-    if in_headers and credentials is not None:
-        caller = state.callers.get(credentials)
-        if caller is not None:  # before the body is even read
-            limit_headers = rate_limit(state, caller)
+    if in_headers:  # counted before the body is even read
+        caller, limit_headers = _known_and_counted(state, credentials)
     fields = await read_fields(request, state.max_body_bytes)
     if not in_headers:
         credentials = credentials_from(request.headers, request.query_params, fields)
-        caller = state.callers.get(credentials)
-        if caller is not None:
-            limit_headers = rate_limit(state, caller)
+        caller, limit_headers = _known_and_counted(state, credentials)
     if credentials is None or not credentials.token:
         raise unauthorized()
     fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
     return Arrival(credentials, fields, caller, limit_headers)
+
+
+def _known_and_counted(
+    state: Any, credentials: Credentials | None
+) -> tuple[Caller | None, dict[str, str] | None]:
+    """The caller this worker remembers for ``credentials``, and its rate-limit
+    headers once counted; ``(None, None)`` for a token new to the worker."""
+    caller = state.callers.get(credentials)
+    if caller is None:
+        return None, None
+    return caller, rate_limit(state, caller)
 
 
 async def in_thread(state: Any, function: Callable, *args: Any) -> Any:

@@ -14,9 +14,9 @@ one writing transaction (``BEGIN IMMEDIATE`` on SQLite):
 
 then commits once, and only then answers every request of the batch (the
 answers of entries without a key are made after the write lock is given
-back). With
-``synchronous=FULL`` (SQLite) that commit is on disk before any answer, so
-an acknowledged entry survives a crash, while one fsync serves the batch.
+back). With ``synchronous=FULL`` (SQLite) that commit is on disk before any
+answer, so an acknowledged entry survives a crash, while one fsync serves
+the batch.
 A batch that fails is rolled back and its entries are tried again each in a
 transaction of its own, so one bad entry fails alone.
 
@@ -271,7 +271,7 @@ class _Worker:
                 plain.append(i)
             else:
                 keyed.append(i)
-        ids = self._sql.insert_entries(cursor, [entries[i].row for i in plain]) if plain else []
+        ids = self._sql.insert_entries(cursor, [entries[i].row for i in plain])
         inserted = list(zip(plain, ids, strict=True))
         # in key order, so that two batches on PostgreSQL cannot wait on each other
         for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):

@@ -5,10 +5,10 @@
     9000
 """
 
-from .catalog import Catalog, Item
-from .entry import Candidate, Entry, Span
-from .lexicon import Lexicon, available_locales, get_lexicon, message
-from .parser import parse
+from nlentry.parsing.catalog import Catalog, Item
+from nlentry.parsing.entry import Candidate, Entry, Span
+from nlentry.parsing.lexicon import Lexicon, available_locales, get_lexicon, message
+from nlentry.parsing.pipeline import parse
 
 __version__ = "0.1.0"
 

@@ -1,13 +1,16 @@
-"""Parser fixtures shared by the parser tests: the spec's catalog and its today."""
+"""Fixtures for every test: the spec's catalog and its today (parser tests), and the
+API's database, app, client and accounts (``tests/support/api_fixtures.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from corpus_support import TODAY, load_catalog
 
 from nlentry import Catalog
+from tests.parsing.corpus_support import TODAY, load_catalog
+
+pytest_plugins = ["tests.support.api_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ def test_installed_cli_parses_from_another_directory(installed):
 
 def test_installed_package_is_the_wheel_not_the_checkout(installed):
     code = (
-        "import json, nlentry, nlentry.resources as r; "
+        "import json, nlentry, nlentry.parsing.data_files as r; "
         "print(json.dumps({'file': nlentry.__file__, "
         "'grammar': str(r.data_dir('grammar')), 'locales': str(r.data_dir('locales')), "
         "'duration': nlentry.parse('anderhalf uur', today='2026-03-18').duration}))"
@@ -106,4 +106,4 @@ def test_wheel_archive_lists_the_data_files(installed):
     entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert len(entry_points) == 1
     text = zipfile.ZipFile(installed["wheel"]).read(entry_points[0]).decode()
-    assert "nlentry = nlentry.cli:main" in text
+    assert "nlentry = nlentry.cli.main:main" in text

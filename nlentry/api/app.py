@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import logging
 import os
 import sys
@@ -12,17 +11,16 @@ import sys
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute
 
+from nlentry.api.caller_cache import CallerCache
+from nlentry.api.catalog_cache import CatalogCache
+from nlentry.api.errors import exception_handlers
+from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
+from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
+from nlentry.api.openapi.page import routes as docs_routes
+from nlentry.api.resources import time_entries as entries
+from nlentry.api.routes import routes
 from nlentry.storage import Database, migrate
-
-from . import entries
-from .callers import CallerCache
-from .catalogs import CatalogCache
-from .errors import exception_handlers
-from .routes import routes
-from .suffix import JsonSuffixMiddleware
-from .timeouts import BodyTimeoutMiddleware, body_timeout_from_env
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
@@ -79,7 +77,7 @@ def create_app(
             db.dispose()
 
     app = Starlette(
-        routes=[*routes, *_optional_routes("docs")],
+        routes=[*routes, *docs_routes],
         middleware=[  # outermost first
             Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
             Middleware(JsonSuffixMiddleware),
@@ -98,22 +96,11 @@ def create_app(
 
 def _rate_limiter(per_minute: int, redis_url: str | None):
     try:
-        from .ratelimit import RateLimiter
+        from nlentry.api.rate_limit import RateLimiter
     except ImportError:
-        logger.warning("nlentry.api.ratelimit is missing: requests are not rate limited")
+        logger.warning("nlentry.api.rate_limit is missing: requests are not rate limited")
         return None
     return RateLimiter(per_minute, redis_url)
-
-
-def _optional_routes(module: str) -> list[BaseRoute]:
-    """The ``routes`` of a sibling module (``/openapi.json``, ``/docs``), if it exists."""
-    try:
-        found = importlib.import_module(f"{__package__}.{module}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.{module}":
-            raise
-        return []
-    return list(getattr(found, "routes", []))
 
 
 def app_from_env() -> Starlette:

@@ -1,7 +1,7 @@
 """``Idempotency-Key``: the same key from the same user returns the first answer.
 
 A key is claimed by inserting its row in the same transaction as the entry
-(``nlentry.storage.writer``), so of two racing requests one claims it and
+(``nlentry.storage.entry_writer``), so of two racing requests one claims it and
 the other, finding the claim (``ON CONFLICT DO NOTHING`` on the unique
 ``(user_id, key)``), replays the stored answer. A key is kept 24 hours; the
 same key with another request body is 422.
@@ -15,10 +15,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-from nlentry.storage.writer import Claimed
-
-from .handlers import Call
-from .validation import FieldErrors
+from nlentry.api.pipeline import Call
+from nlentry.api.request.fields import FieldErrors
+from nlentry.storage.entry_writer import Claimed
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128

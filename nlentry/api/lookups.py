@@ -7,11 +7,10 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nlentry.api.credentials import Caller
+from nlentry.api.errors import not_found
+from nlentry.api.request.fields import MAX_ID
 from nlentry.storage.models import Client, Project, Service, TimeEntry
-
-from .auth import Caller
-from .errors import not_found
-from .validation import MAX_ID
 
 Shared = TypeVar("Shared", Client, Project, Service)
 

@@ -14,7 +14,10 @@ from typing import NamedTuple
 from starlette.requests import Request
 from starlette.routing import Route
 
-from . import aliases, clients, entries, health, parse, projects, services, timer
+from nlentry.api.resources import aliases, clients, projects, services, timer
+from nlentry.api.resources import meta as health
+from nlentry.api.resources import preview as parse
+from nlentry.api.resources import time_entries as entries
 
 API_PREFIX = "/api/v1"
 

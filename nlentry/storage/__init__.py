@@ -3,10 +3,22 @@
 Nothing here knows about HTTP; the API and the command line both build on it.
 """
 
-from .accounts import AccountError, create_user, find_user, get_or_create_workspace
-from .engine import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Database, database_url, make_engine
-from .migrate import migrate
-from .tokens import IssuedToken, find_token, issue_token, revoke_token, revoke_user_tokens
+from nlentry.storage.accounts import AccountError, create_user, find_user, get_or_create_workspace
+from nlentry.storage.api_tokens import (
+    IssuedToken,
+    find_token,
+    issue_token,
+    revoke_token,
+    revoke_user_tokens,
+)
+from nlentry.storage.engine import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    Database,
+    database_url,
+    make_engine,
+)
+from nlentry.storage.migrate import migrate
 
 __all__ = [
     "DATABASE_URL_ENV",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import User, Workspace
-from .tokens import IssuedToken, issue_token
+from nlentry.storage.api_tokens import IssuedToken, issue_token
+from nlentry.storage.models import User, Workspace
 
 LOCALES = ("nl", "en")
 

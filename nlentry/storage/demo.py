@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .accounts import create_user, find_user, get_or_create_workspace
-from .catalogs import bump_user_catalog, bump_workspace_catalog
-from .models import Alias, Client, Project, Service
-from .tokens import IssuedToken, issue_token
+from nlentry.storage.accounts import create_user, find_user, get_or_create_workspace
+from nlentry.storage.api_tokens import IssuedToken, issue_token
+from nlentry.storage.catalog_source import bump_user_catalog, bump_workspace_catalog
+from nlentry.storage.models import Alias, Client, Project, Service
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_WORKSPACE = "Demo"
@@ -84,6 +84,6 @@ def seed_example_catalog(session: Session, workspace_id: int, user_id: int) -> N
 
 
 def _alias(user_id: int, name: str, **target: int) -> Alias:
-    from nlentry.text import phrase_words
+    from nlentry.parsing.words import phrase_words
 
     return Alias(user_id=user_id, name=name, normalized=" ".join(phrase_words(name)), **target)

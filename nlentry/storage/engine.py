@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .writer import EntryWriter
+from nlentry.storage.entry_writer import EntryWriter
 
 DATABASE_URL_ENV = "NLENTRY_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///./nlentry.db"
@@ -117,7 +117,7 @@ class Database:
     processes), which is far cheaper and fairer than SQLite's sleeping busy
     handler. PostgreSQL needs no such lock.
     New time entries go through ``entry_writer``, which commits the entries
-    of concurrent requests together (``nlentry.storage.writer``).
+    of concurrent requests together (``nlentry.storage.entry_writer``).
     """
 
     def __init__(self, url: str | None = None, engine: Engine | None = None):

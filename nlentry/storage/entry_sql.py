@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Dialect, Table
 
-from .models import IdempotencyKey, TimeEntry
+from nlentry.storage.models import IdempotencyKey, TimeEntry
 
 #: The columns of a new entry, all given.
 ENTRY_COLUMNS = ("user_id", "body", "description", "date", "duration", "start_time",

@@ -2,7 +2,7 @@
 ``nlentry/api/app.py`` to mount it: a uvicorn factory for tests/live/test_slow_clients.py."""
 
 from nlentry.api.app import app_from_env
-from nlentry.api.timeouts import BodyTimeoutMiddleware
+from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware
 
 
 def build():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import crash_test
-from live_support import record_figures
+
+from tests.live.live_support import record_figures
 
 
 def test_sigkill_mid_load_keeps_every_acknowledged_entry(database_url, tmp_path):

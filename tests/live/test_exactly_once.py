@@ -11,7 +11,8 @@ import json
 import uuid
 
 import livekit
-from live_support import concurrently, post_entry, record_figures, statuses
+
+from tests.live.live_support import concurrently, post_entry, record_figures, statuses
 
 DISTINCT = 200
 SAME_KEY = 50

@@ -4,7 +4,7 @@
   byte a second is answered ``408 {"message": "request timeout"}`` and
   disconnected within ``NLENTRY_BODY_TIMEOUT`` (2 s here) plus a little, while
   other clients go on being served; nothing of its request is stored. This
-  needs ``nlentry.api.timeouts.BodyTimeoutMiddleware`` mounted in
+  needs ``nlentry.api.middleware.body_timeout.BodyTimeoutMiddleware`` mounted in
   ``create_app``: the ``[nlentry-serve]`` case runs the real CLI and proves it
   once mounted; the ``[middleware]`` case runs the same app with the
   middleware added the way docs/reliability.md asks ``app.py`` to add it.
@@ -29,7 +29,8 @@ from pathlib import Path
 
 import livekit
 import pytest
-from live_support import percentile, record_figures
+
+from tests.live.live_support import percentile, record_figures
 
 BODY_TIMEOUT = 2.0
 TRICKLE_BUDGET = 20.0  # seconds: far past the timeout; the test fails if it gets that far

@@ -17,7 +17,8 @@ import uuid
 
 import livekit
 import pytest
-from live_support import concurrently, record_figures, statuses
+
+from tests.live.live_support import concurrently, record_figures, statuses
 
 RATE_LIMIT = 120
 

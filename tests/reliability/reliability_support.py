@@ -1,38 +1,18 @@
-"""Helpers shared by the reliability tests (a plain module: ``conftest`` names collide).
+"""Helpers shared by the reliability tests: request tallies and a counting client.
 
-The API tests' fixtures and account helpers (``tests/api/conftest.py``) are
-reused, not rewritten: that file is loaded here under a unique module name,
-so a fresh database per test works the same way, on SQLite by default and on
+The database, app and account fixtures are the API tests' own
+(``tests/support/api_fixtures.py``, a plugin of ``tests/conftest.py``), so a
+fresh database per test works the same way, on SQLite by default and on
 PostgreSQL when ``NLENTRY_TEST_DATABASE_URL`` is set.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-_API_CONFTEST = Path(__file__).resolve().parent.parent / "api" / "conftest.py"
-_MODULE_NAME = "nlentry_reliability_api_conftest"
-
-
-def _load_api_conftest():
-    if _MODULE_NAME in sys.modules:
-        return sys.modules[_MODULE_NAME]
-    spec = importlib.util.spec_from_file_location(_MODULE_NAME, _API_CONFTEST)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE_NAME] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-api_conftest = _load_api_conftest()
-Account = api_conftest.Account
-add_account = api_conftest.add_account
-TEST_DATABASE_URL_ENV = api_conftest.TEST_DATABASE_URL_ENV
+from tests.support.api_fixtures import TEST_DATABASE_URL_ENV, Account, add_account  # noqa: F401
 
 
 @dataclass

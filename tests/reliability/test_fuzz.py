@@ -24,18 +24,18 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_support import (
+from schemathesis import checks as st_checks
+from starlette.testclient import TestClient
+
+from nlentry import parse
+from nlentry.api.openapi.document import openapi_document
+from tests.reliability.reliability_support import (
     CountingClient,
     add_account,
     assert_no_trace,
     decoded,
     tally,
 )
-from schemathesis import checks as st_checks
-from starlette.testclient import TestClient
-
-from nlentry import parse
-from nlentry.api.openapi import openapi_document
 
 DAY = 86_400
 PARSE = "/api/v1/parse.json"

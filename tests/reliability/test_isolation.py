@@ -27,18 +27,18 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
-from reliability_support import (
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from nlentry.api.openapi.document import openapi_document
+from nlentry.storage.api_tokens import issue_token, revoke_token
+from tests.reliability.reliability_support import (
     CountingClient,
     add_account,
     decoded,
     json_objects,
     tally,
 )
-from starlette.routing import Route
-from starlette.testclient import TestClient
-
-from nlentry.api.openapi import openapi_document
-from nlentry.storage.tokens import issue_token, revoke_token
 
 METHODS = ("get", "post", "patch", "put", "delete")
 UNAUTHORIZED = {"message": "unauthorized"}

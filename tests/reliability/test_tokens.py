@@ -26,15 +26,15 @@ import time
 from pathlib import Path
 
 import httpx
-from reliability_support import CountingClient, add_account, tally
 from sqlalchemy import MetaData, Table, create_engine, inspect, select
 from starlette.testclient import TestClient
 
-import nlentry.api.auth as auth_module
-import nlentry.storage.tokens as tokens_module
+import nlentry.api.credentials as auth_module
+import nlentry.storage.api_tokens as tokens_module
 from nlentry.api.app import create_app
+from nlentry.storage.api_tokens import hash_token, issue_token, revoke_token
 from nlentry.storage.models import User
-from nlentry.storage.tokens import hash_token, issue_token, revoke_token
+from tests.reliability.reliability_support import CountingClient, add_account, tally
 
 PROJECTS = "/api/v1/projects.json"
 ENTRIES = "/api/v1/time_entries.json"
@@ -285,7 +285,7 @@ def serve_options(monkeypatch, database_url: str) -> dict:
     """The keyword arguments ``nlentry serve`` gives ``uvicorn.run`` (caught, not run)."""
     import uvicorn
 
-    from nlentry.cli import main
+    from nlentry.cli.main import main
     from nlentry.storage import DATABASE_URL_ENV
 
     seen: dict = {}

@@ -1,0 +1,203 @@
+"""Turning a plain function into an authenticated, rate-limited endpoint.
+
+A request is first identified and counted against its token's rate limit
+(``arrive``): when this worker already knows the token (``CallerCache``)
+that happens on the event loop before any database work, and when the
+token is in a header even before the body is read, so a flood is refused
+for the price of a hash and a counter. Then the handler, a synchronous
+function ``handler(call) -> Response``, runs in a worker thread inside one
+database transaction that also looks the token up again, so a revoked
+token is refused at once: a reading transaction, or with ``write=True`` a
+writing one (``BEGIN IMMEDIATE`` on SQLite). It commits when the handler
+returns and rolls back when it raises. A reading handler may open its own
+short writing transaction with ``call.state.db.write()`` after its reading
+and thinking.
+
+``POST /time_entries`` has its own path (``nlentry.api.resources.time_entries``) built from
+the same pieces: ``arrive``, ``look_up_caller``, ``rate_limit``,
+``in_thread``, ``make_call``, ``answer_error``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy.orm import Session
+from starlette.datastructures import Headers, QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nlentry.api.credentials import (
+    Caller,
+    Credentials,
+    authenticate,
+    credentials_from,
+    header_credentials,
+)
+from nlentry.api.errors import APIError, unauthorized
+from nlentry.api.request.body import read_fields
+from nlentry.api.request.fields import FieldErrors
+
+
+@dataclass
+class Call:
+    """Everything a handler sees of its request."""
+
+    caller: Caller
+    session: Session
+    state: Any  # the app's state: db, catalogs, callers, limiter, ...
+    request: Request
+    fields: dict[str, Any]  # the body's (and form's) fields, without the credentials
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # read from the request when asked for (the create path never reads most of them)
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return self.request.path_params
+
+    @property
+    def query(self) -> QueryParams:
+        return self.request.query_params
+
+    @property
+    def headers(self) -> Headers:
+        return self.request.headers
+
+    @property
+    def locale(self) -> str:
+        return self.caller.locale
+
+    def errors(self) -> FieldErrors:
+        return FieldErrors(self.caller.locale)
+
+
+Handler = Callable[[Call], Response]
+
+
+def authenticated(handler: Handler | None = None, *, write: bool = False):
+    """Decorate ``handler`` into a Starlette endpoint (``write`` for changing requests)."""
+    if handler is None:
+        return functools.partial(authenticated, write=write)
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        state = request.app.state
+        arrival = await arrive(request)
+        return await in_thread(state, _run, handler, write, request, state, arrival)
+
+    endpoint.handler = handler  # type: ignore[attr-defined]
+    return endpoint
+
+
+@dataclass
+class Arrival:
+    """A request as far as it is known before any database work."""
+
+    credentials: Credentials
+    fields: dict[str, Any]  # without the credentials
+    caller: Caller | None  # the token's owner, if this worker knows the token
+    limit_headers: dict[str, str] | None  # once counted (only a known caller is)
+
+
+async def arrive(request: Request) -> Arrival:
+    """Who is calling and the fields; a known caller counted (401 without credentials, 429)."""
+    state = request.app.state
+    in_headers, credentials = header_credentials(request.headers)
+    if in_headers:  # counted before the body is even read
+        caller, limit_headers = _known_and_counted(state, credentials)
+    fields = await read_fields(request, state.max_body_bytes)
+    if not in_headers:
+        credentials = credentials_from(request.headers, request.query_params, fields)
+        caller, limit_headers = _known_and_counted(state, credentials)
+    if credentials is None or not credentials.token:
+        raise unauthorized()
+    fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
+    return Arrival(credentials, fields, caller, limit_headers)
+
+
+def _known_and_counted(
+    state: Any, credentials: Credentials | None
+) -> tuple[Caller | None, dict[str, str] | None]:
+    """The caller this worker remembers for ``credentials``, and its rate-limit
+    headers once counted; ``(None, None)`` for a token new to the worker."""
+    caller = state.callers.get(credentials)
+    if caller is None:
+        return None, None
+    return caller, rate_limit(state, caller)
+
+
+async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
+    """``function(*args)`` in one of the worker's few threads."""
+    return await anyio.to_thread.run_sync(function, *args, limiter=state.thread_limiter)
+
+
+def known_caller(state: Any, session: Session, credentials: Credentials | None) -> Caller:
+    """The owner of ``credentials`` as the database says now (else 401), remembered."""
+    caller = authenticate(session, credentials)
+    if caller is None:
+        state.callers.forget(credentials)
+        raise unauthorized()
+    state.callers.put(credentials, caller)
+    return caller
+
+
+def look_up_caller(state: Any, credentials: Credentials | None) -> Caller:
+    """``known_caller`` in a reading transaction of its own."""
+    with state.db.read() as session:
+        return known_caller(state, session, credentials)
+
+
+def rate_limit(state: Any, caller: Caller) -> dict[str, str]:
+    """Count one request of the caller's token: its ``X-RateLimit-*`` headers, or 429."""
+    limiter = state.limiter
+    if limiter is None:
+        return {}
+    result = limiter.hit(f"token:{caller.token_id}")
+    headers = limiter.headers(result)
+    if not result.allowed:
+        raise APIError(429, headers=headers)
+    return headers
+
+
+def answer_error(error: APIError) -> Response:
+    """The answer to a refused request; 401 and 429 go on up as they are."""
+    if error.status_code in (401, 429):
+        raise error
+    return error.response()
+
+
+def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: Arrival) -> Response:
+    limit_headers = arrival.limit_headers
+    try:
+        with state.db.read() as session:
+            caller = known_caller(state, session, arrival.credentials)
+            if limit_headers is None:  # not counted yet: the token was new to this worker
+                limit_headers = rate_limit(state, caller)
+            if write:
+                session.close()
+                with state.db.write() as write_session:
+                    response = handler(
+                        make_call(request, state, caller, write_session, arrival.fields)
+                    )
+                    write_session.commit()
+            else:
+                response = handler(make_call(request, state, caller, session, arrival.fields))
+                session.commit()
+    except APIError as error:
+        response = answer_error(error)
+    response.headers.update(limit_headers)
+    return response
+
+
+def make_call(
+    request: Request, state: Any, caller: Caller, session: Session | None, fields: dict
+) -> Call:
+    return Call(caller=caller, session=session, state=state, request=request, fields=fields)

@@ -1,0 +1,130 @@
+"""From request fields to the values of a time entry.
+
+The ``body`` is parsed with the caller's catalog; ``date``, ``project_id``,
+``service_id`` and ``duration`` given explicitly override what the parser
+found. Parse errors about a field that was overridden are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlentry import Entry, message, parse
+from nlentry.api.lookups import workspace_object_or_none
+from nlentry.api.pipeline import Call
+from nlentry.api.request.fields import (
+    MAX_BODY_LENGTH,
+    FieldErrors,
+    read_date,
+    read_duration,
+    read_optional_id,
+    read_text,
+)
+from nlentry.storage.models import Project, Service
+
+OVERRIDES = ("date", "project_id", "service_id", "duration")
+
+
+@dataclass
+class EntryInput:
+    """Values to store, and what the parser said about the body."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    parsed: Entry | None = None
+    parse_errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_body_field(call: Call, errors: FieldErrors, *, required: bool = True) -> str | None:
+    return read_text(
+        call.fields.get("body"), "body", errors, max_length=MAX_BODY_LENGTH, required=required
+    )
+
+
+def read_overrides(call: Call, errors: FieldErrors) -> dict[str, Any]:
+    """The explicitly given fields, validated (422 messages go to ``errors``)."""
+    fields = call.fields
+    overrides: dict[str, Any] = {}
+    if "date" in fields:
+        date = read_date(fields["date"], "date", errors)
+        if date is not None:
+            overrides["date"] = date
+    if "duration" in fields:
+        duration = read_duration(fields["duration"], "duration", errors)
+        if duration is not None:
+            overrides["duration"] = duration
+    for name, model in (("project_id", Project), ("service_id", Service)):
+        if name not in fields:
+            continue
+        ok, id = read_optional_id(fields[name], name, errors)
+        if not ok:
+            continue
+        if id is not None and workspace_object_or_none(call.session, model, call.caller, id) is None:
+            errors.add(name, "not_found")
+            continue
+        overrides[name] = id
+    return overrides
+
+
+def parse_body(call: Call, body: str, today: dt.date | None = None) -> Entry:
+    catalog = call.state.catalogs.get(call.session, call.caller)
+    return parse(
+        body,
+        catalog=catalog,
+        locale="auto",
+        today=today or dt.date.today(),
+        default_locale=call.caller.locale,
+    )
+
+
+def values_from(parsed: Entry) -> dict[str, Any]:
+    return {
+        "description": parsed.description,
+        "date": parsed.date,
+        "duration": parsed.duration,
+        "start_time": parsed.start_time,
+        "end_time": parsed.end_time,
+        "project_id": parsed.project_id,
+        "service_id": parsed.service_id,
+    }
+
+
+def read_entry_input(call: Call, *, body_required: bool, need_duration: bool) -> EntryInput:
+    """Validate the fields and parse the body (when given); 422 on invalid fields.
+
+    With ``need_duration``, an entry that ends up without a duration is
+    refused, naming ``duration``, and so is any other parse error on a field
+    that was not overridden.
+    """
+    errors = call.errors()
+    body = read_body_field(call, errors, required=body_required)
+    overrides = read_overrides(call, errors)
+    errors.raise_if_any()
+    result = EntryInput()
+    if body is not None:
+        result.values["body"] = body
+        result.parsed = parse_body(call, body)
+        result.values.update(values_from(result.parsed))
+        result.parse_errors = {
+            name: list(messages)
+            for name, messages in result.parsed.errors.items()
+            if _field_of(name) not in overrides
+        }
+    result.values.update(overrides)
+    if need_duration and "duration" in result.values and result.values["duration"] is None:
+        result.parse_errors.setdefault(
+            "duration", [message(call.caller.locale, "duration_missing")]
+        )
+    if need_duration and result.parse_errors:
+        for name, messages in result.parse_errors.items():
+            for text in messages:
+                errors.add_text(name, text)
+        errors.raise_if_any()
+    return result
+
+
+def _field_of(parse_error_field: str) -> str:
+    return {"project": "project_id", "service": "service_id"}.get(
+        parse_error_field, parse_error_field
+    )

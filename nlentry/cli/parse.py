@@ -1,0 +1,97 @@
+"""``nlentry parse``: read sentences, print entries as JSON.
+
+``nlentry parse TEXT`` prints one JSON object. ``nlentry parse --jsonl``
+reads JSON Lines from standard input (each line a JSON string, or an object
+with ``"text"`` and optionally ``"today"`` and ``"locale"``) and answers each
+line with one JSON line, in order, as soon as it is read. A line that cannot
+be read is answered with ``{"error": "..."}`` and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import IO
+
+from nlentry.parsing.catalog import Catalog
+from nlentry.parsing.lexicon import get_lexicon
+from nlentry.parsing.pipeline import parse
+
+
+def add_parse_command(commands) -> None:
+    cmd = commands.add_parser("parse", help="parse a sentence (or JSON Lines on stdin)")
+    cmd.add_argument("text", nargs="?", help="the sentence to parse")
+    cmd.add_argument("--catalog", help="JSON file with projects and services")
+    cmd.add_argument("--today", type=_date, help="the day relative days count from (YYYY-MM-DD)")
+    cmd.add_argument("--locale", default="auto", help="auto (default), nl, en, ...")
+    cmd.add_argument("--default-locale", default="nl", help="locale that wins a tie in auto")
+    cmd.add_argument("--jsonl", action="store_true", help="read JSON Lines from standard input")
+    cmd.set_defaults(run=run_parse)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def run_parse(args: argparse.Namespace) -> int:
+    for code in {args.locale, args.default_locale} - {"auto"}:
+        try:
+            get_lexicon(code)
+        except LookupError:
+            print(f"nlentry parse: unknown locale {code!r}", file=sys.stderr)
+            return 2
+    catalog = None
+    if args.catalog:
+        with open(args.catalog, encoding="utf-8") as fh:
+            catalog = Catalog.from_dict(json.load(fh))
+    options = {"catalog": catalog, "locale": args.locale, "today": args.today,
+               "default_locale": args.default_locale}
+    if args.jsonl:
+        parse_lines(sys.stdin, sys.stdout, options)
+        return 0
+    if args.text is None:
+        print("nlentry parse: give TEXT or --jsonl", file=sys.stderr)
+        return 2
+    _write(sys.stdout, parse(args.text, **options).to_dict())
+    return 0
+
+
+def parse_lines(source: IO[str], sink: IO[str], options: dict) -> None:
+    """Answer each JSON line of ``source`` with one JSON line on ``sink``."""
+    for line in source:
+        if not line.strip():
+            continue
+        _write(sink, _answer(line, options))
+        sink.flush()
+
+
+def _answer(line: str, options: dict) -> dict:
+    try:
+        item = json.loads(line)
+    except ValueError as error:
+        return {"error": f"not JSON: {error}"}
+    if isinstance(item, str):
+        return parse(item, **options).to_dict()
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        return {"error": 'expected a JSON string or an object with "text"'}
+    overrides = dict(options)
+    try:
+        if item.get("today") is not None:
+            overrides["today"] = dt.date.fromisoformat(item["today"])
+    except (TypeError, ValueError):
+        return {"error": f"not a date (YYYY-MM-DD): {item['today']!r}"}
+    if isinstance(item.get("locale"), str):
+        overrides["locale"] = item["locale"]
+    try:
+        return parse(item["text"], **overrides).to_dict()
+    except LookupError as error:  # an unknown locale code
+        return {"error": str(error)}
+
+
+def _write(sink: IO[str], value: dict) -> None:
+    sink.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -1,0 +1,198 @@
+"""Locale lexicons: the words of one language, loaded from ``locales/*.toml``.
+
+A lexicon maps words and phrases to the roles the grammar knows (``HOUR``,
+``FROM``, ``WEEKDAY``, ...) with a value where the role needs one (a number,
+a day offset, a month). Adding a language means adding a TOML file; see
+``docs/adding-a-locale.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from nlentry.parsing.data_files import data_dir
+from nlentry.parsing.words import phrase_words
+
+#: Environment variable with extra locale directories (``os.pathsep`` separated).
+LOCALE_PATH_ENV = "NLENTRY_LOCALE_PATH"
+
+# Table name in the TOML file -> grammar role of its words.
+_VALUE_TABLES = {
+    "numbers": "NUM",
+    "durations": "DUR",
+    "days": "RELDAY",
+    "weekdays": "WEEKDAY",
+    "months": "MONTH",
+    "clock_words": "CLOCKWORD",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """What a lexicon phrase means: a grammar role and its value."""
+
+    role: str
+    value: Any = None
+
+
+@dataclass
+class Lexicon:
+    """The words of one locale."""
+
+    code: str
+    name: str
+    half_hour: str  # "next": "half 9" is 08:30; "this": "half nine" is 09:30
+    fillers: frozenset[str]
+    messages: dict[str, str]
+    # first word -> [(phrase words, sense)], longest phrase first
+    phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = field(repr=False)
+    path: Path | None = None
+    #: every word that appears in a phrase or is a filler
+    known: frozenset[str] = field(default=frozenset(), repr=False)
+    #: word -> (role, value, is a filler) for the words that are a one-word
+    #: phrase and start no longer one: what the tokenizer reads without a look
+    #: ahead (derived from ``phrases``)
+    singles: dict[str, tuple[str, Any, bool]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+
+    #: how each word read so far reads alone in this lexicon, by its text
+    #: (``nlentry.parsing.tokenize`` fills it; a word's role never changes)
+    readings: dict[str, Any] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for word, bucket in self.phrases.items():
+            if all(len(phrase) == 1 for phrase, _ in bucket):
+                sense = bucket[0][1]
+                value = self.half_hour if sense.role == "HALF" else sense.value
+                self.singles[word] = (sense.role, value, word in self.fillers)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Lexicon:
+        path = Path(path)
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        lexicon = cls.from_dict(data)
+        lexicon.path = path
+        return lexicon
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lexicon:
+        meta = data.get("locale", {})
+        phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = {}
+
+        def add(phrase: str, sense: Sense) -> None:
+            words = phrase_words(phrase)
+            if words:
+                phrases.setdefault(words[0], []).append((words, sense))
+
+        for role, words in data.get("roles", {}).items():
+            for word in words:
+                add(word, Sense(role))
+        for table, role in _VALUE_TABLES.items():
+            for word, value in data.get(table, {}).items():
+                if role == "CLOCKWORD":
+                    value = dt.time.fromisoformat(value)
+                add(word, Sense(role, value))
+        for bucket in phrases.values():
+            bucket.sort(key=lambda entry: -len(entry[0]))
+        fillers = frozenset(
+            w for phrase in data.get("fillers", {}).get("words", []) for w in phrase_words(phrase)
+        )
+        return cls(
+            code=meta["code"],
+            name=meta.get("name", meta["code"]),
+            half_hour=meta.get("half_hour", "next"),
+            fillers=fillers,
+            messages=dict(data.get("messages", {})),
+            phrases=phrases,
+            known=fillers.union(*(p for bucket in phrases.values() for p, _ in bucket)),
+        )
+
+    def message(self, key: str) -> str:
+        """A user-facing message in this locale (falls back to the key)."""
+        return self.messages.get(key, key.replace("_", " "))
+
+
+def locale_dirs() -> tuple[Path, ...]:
+    """Directories searched for ``<code>.toml``, extra ones first."""
+    return _dirs(_extra_dirs())
+
+
+# ``os.environ.get`` of an unset variable raises and catches two KeyErrors
+# (about a microsecond, on every parse); CPython's ``os.environ`` keeps its
+# data in a plain dict that a lookup can read directly. Changes made through
+# ``os.environ`` (``monkeypatch.setenv``) are seen either way.
+_ENVIRON_DATA = getattr(os.environ, "_data", None)
+try:
+    _ENV_KEY = os.environ.encodekey(LOCALE_PATH_ENV)  # type: ignore[attr-defined]
+except AttributeError:  # not CPython's os.environ
+    _ENVIRON_DATA = None
+
+
+def _extra_dirs() -> str:
+    if (
+        type(_ENVIRON_DATA) is dict
+        and _ENVIRON_DATA is getattr(os.environ, "_data", None)
+        and _ENV_KEY not in _ENVIRON_DATA
+    ):
+        return ""
+    return os.environ.get(LOCALE_PATH_ENV, "")
+
+
+@cache
+def _dirs(extra: str) -> tuple[Path, ...]:
+    return (*(Path(p) for p in extra.split(os.pathsep) if p), data_dir("locales"))
+
+
+def available_locales() -> list[str]:
+    """Codes of every locale on the search path, in a stable order."""
+    return [lexicon.code for lexicon in all_lexicons()]
+
+
+@cache
+def _load(code: str, dirs: tuple[Path, ...]) -> Lexicon:
+    for directory in dirs:
+        path = directory / f"{code}.toml"
+        if path.is_file():
+            return Lexicon.from_file(path)
+    raise LookupError(f"unknown locale {code!r}")
+
+
+def get_lexicon(code: str) -> Lexicon:
+    """The lexicon for ``code`` (``nl``, ``en``, ...); ``LookupError`` if unknown."""
+    return _load(code, locale_dirs())
+
+
+def message(locale: str, key: str) -> str:
+    """A user-facing message in ``locale``, falling back to English, then to the key."""
+    for code in (locale, "en"):
+        try:
+            lexicon = get_lexicon(code)
+        except LookupError:
+            continue
+        if key in lexicon.messages:
+            return lexicon.messages[key]
+    return key.replace("_", " ")
+
+
+def all_lexicons() -> tuple[Lexicon, ...]:
+    """Every locale on the search path (what ``locale="auto"`` reads with)."""
+    return _all(_dirs(_extra_dirs()))
+
+
+@cache
+def _all(dirs: tuple[Path, ...]) -> tuple[Lexicon, ...]:
+    codes: dict[str, None] = {}
+    for directory in dirs:
+        for path in sorted(directory.glob("*.toml")):
+            codes.setdefault(path.stem, None)
+    return tuple(_load(code, dirs) for code in codes)

@@ -1,0 +1,71 @@
+"""What the grammar finds in a sentence, before it is resolved into an entry.
+
+Each piece knows the characters it covers (``start``, ``end``). Clock times
+are kept as written (``hour`` 1 of ``van 1 tot 3``); ``nlentry.parsing.clock`` applies
+the working-hours rule later, when the whole sentence is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Duration:
+    hours: float = 0.0
+    days: float = 0.0  # working days, turned into hours with the working day
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Clock:
+    hour: int
+    minute: int
+    # Written as a 24-hour time (leading zero, an hour past 12, a clock word):
+    # the working-hours rule leaves it alone.
+    explicit: bool = False
+    meridiem: str | None = None  # "am" or "pm"
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class TimeRange:
+    first: Clock
+    last: Clock
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class StartAt:
+    clock: Clock
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Day:
+    """A day expression: ``kind`` is relative, weekday, last_weekday,
+    prev_week, ago, date or none (``vorige week``: names no day)."""
+
+    kind: str
+    value: object = None
+    start: int = 0
+    end: int = 0
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Daypart:
+    meridiem: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Other:
+    """A token that is not part of a time expression."""
+
+    index: int

@@ -1,0 +1,324 @@
+"""Group commit: new time entries of concurrent requests share one transaction.
+
+Each process has one writer thread. A request hands it a ``NewEntry`` and
+waits; the writer takes every entry waiting (at most ``MAX_BATCH``) and, in
+one writing transaction (``BEGIN IMMEDIATE`` on SQLite):
+
+1. reads, for the batch's tokens, which are still live and their catalog
+   versions; an entry whose token is gone is answered ``REVOKED``, one parsed
+   with another catalog than the current one ``Stale`` (nothing is stored:
+   the request parses again);
+2. inserts the entries; for one with an ``Idempotency-Key`` it first claims
+   the key (or finds the claim made before, answered ``Claimed``) and keeps
+   the entry's answer beside the claim;
+
+then commits once, and only then answers every request of the batch (the
+answers of entries without a key are made after the write lock is given
+back). With ``synchronous=FULL`` (SQLite) that commit is on disk before any
+answer, so an acknowledged entry survives a crash, while one fsync serves
+the batch.
+A batch that fails is rolled back and its entries are tried again each in a
+transaction of its own, so one bad entry fails alone.
+
+Entries arrive while a commit is running, so the batch grows with the load
+without any waiting on purpose. Nothing here knows about HTTP: an entry's
+answer is made by its ``answer`` function, given the new row's id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from nlentry.storage.entry_sql import ENTRY_COLUMNS, EntrySQL
+from nlentry.storage.models import utcnow
+
+logger = logging.getLogger("nlentry.storage")
+
+MAX_BATCH = 256
+KEEP_KEYS_FOR = dt.timedelta(hours=24)
+
+
+def entry_row(user_id: int, values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A new entry's row from its ``values``, every column given (``None`` when absent)."""
+    row = {name: values.get(name) for name in ENTRY_COLUMNS}
+    row.update(user_id=user_id, created_at=now, updated_at=now)
+    if row["description"] is None:
+        row["description"] = ""
+    return row
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One request's entry: ``row`` to insert, or ``None`` for a refusal kept for its key.
+
+    ``answer(id)`` is the request's answer (status, body) once its row has
+    ``id`` (``None`` for a refusal); it is kept for ``key`` when there is one.
+    """
+
+    token_id: int
+    user_id: int
+    catalog_versions: tuple[int, int]  # (workspace, user) the body was parsed with
+    row: dict[str, Any] | None
+    answer: Callable[[int | None], tuple[int, bytes]]
+    key: str | None = None
+    request_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Committed: the answer to give (the new entry, or a refusal kept for the key)."""
+
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The key was claimed by an earlier request: what it stored."""
+
+    request_hash: str
+    status_code: int | None
+    response_body: str | None
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The catalog changed: parse again with these (workspace, user) versions."""
+
+    catalog_versions: tuple[int, int]
+
+
+class _Revoked:
+    def __repr__(self) -> str:
+        return "REVOKED"
+
+
+REVOKED = _Revoked()  # the token is revoked (or its user gone): nothing was stored
+
+Outcome = Stored | Claimed | Stale | _Revoked
+Done = Callable[[Outcome | BaseException], None]
+
+
+class EntryWriter:
+    """The process's writer: a thread (started on the first ``submit``) with its connection.
+
+    ``write_lock`` is held around each transaction: on SQLite the lock every
+    writer of the database takes turns on (``SQLiteWriteLock``). ``close``
+    writes what was submitted and stops the thread; a later ``submit``
+    starts a new one, as a disposed engine connects again.
+    """
+
+    def __init__(self, engine: Engine, write_lock: Any):
+        self._engine = engine
+        self._write_lock = write_lock
+        self._sql = EntrySQL(engine.dialect)
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+        self.batches = 0  # committed transactions, for tests and figures
+        self.entries = 0
+
+    def submit(self, entry: NewEntry, done: Done) -> None:
+        """Queue ``entry``; ``done`` is called from the writer thread with its outcome."""
+        with self._lock:
+            if self._worker is None or self._worker.closed:
+                self._worker = _Worker(self)
+            self._worker.queue.put((entry, done))
+
+    def close(self, timeout: float = 30) -> None:
+        """Write what was submitted, stop the thread, give its connection back."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+            if worker is not None:
+                worker.queue.put(None)
+        if worker is not None:
+            worker.thread.join(timeout)
+
+
+class _Worker:
+    """One writer thread: its queue and its own connection, kept between batches."""
+
+    def __init__(self, writer: EntryWriter):
+        self._writer = writer
+        self._engine = writer._engine
+        self._write_lock = writer._write_lock
+        self._sql = writer._sql
+        self._connection: Any = None
+        self.closed = False  # set, under the writer's lock, when the thread takes no more
+        self.queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="nlentry-entry-writer", daemon=True)
+        self.thread.start()
+
+    # --- the writer thread ------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch, stop = self._next_batch()
+                if batch:
+                    try:
+                        self._commit(batch)
+                    except BaseException:  # the thread ends: no request may wait forever
+                        self._fail(batch)
+                        raise
+                if stop:
+                    return
+        finally:
+            with self._writer._lock:  # no submit reaches this queue any more
+                self.closed = True
+                left = self._still_queued()
+            self._fail(left)
+            if self._connection is not None:
+                self._connection.close()
+
+    def _still_queued(self) -> list[tuple[NewEntry, Done]]:
+        items = []
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return items
+            if item is not None:
+                items.append(item)
+
+    @staticmethod
+    def _fail(items: list[tuple[NewEntry, Done]]) -> None:
+        """Answer ``items`` with an error when the writer thread ends under them."""
+        for _, done in items:
+            try:
+                done(RuntimeError("the entry writer stopped"))
+            except Exception:  # keep answering the others
+                logger.exception("answering a queued entry failed")
+
+    def _next_batch(self) -> tuple[list[tuple[NewEntry, Done]], bool]:
+        item = self.queue.get()
+        batch = []
+        while item is not None:
+            batch.append(item)
+            if len(batch) >= MAX_BATCH:
+                return batch, False
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _commit(self, batch: list[tuple[NewEntry, Done]]) -> None:
+        try:
+            outcomes: list = self._write([entry for entry, _ in batch])
+        except _CommitFailed as error:  # maybe committed, maybe not: never write twice
+            outcomes = [error.__cause__] * len(batch)
+        except Exception as error:  # noqa: BLE001 - rolled back; every request gets an answer
+            if len(batch) > 1:  # one at a time, so one bad entry fails alone
+                for item in batch:
+                    self._commit([item])
+                return
+            outcomes = [error]
+        for (_, done), outcome in zip(batch, outcomes, strict=True):
+            try:
+                done(outcome)
+            except Exception:  # a broken callback must not stop the writer
+                logger.exception("answering a written entry failed")
+
+    def _write(self, entries: list[NewEntry]) -> list[Outcome]:
+        """One transaction for ``entries``: their outcomes once it is committed."""
+        with self._write_lock:
+            if self._connection is None:
+                self._connection = self._engine.raw_connection()
+            connection = self._connection
+            try:
+                cursor = connection.cursor()
+                self._sql.begin(cursor)
+                outcomes, inserted = self._write_in(cursor, entries)
+            except BaseException:
+                self._roll_back()
+                raise
+            try:
+                connection.commit()
+            except Exception as error:
+                self._drop_connection()
+                raise _CommitFailed from error
+        for i, entry_id in inserted:  # answered once the lock is given back
+            try:
+                outcomes[i] = Stored(*entries[i].answer(entry_id))
+            except Exception as error:  # stored, but no answer: that request fails
+                logger.exception("answering a stored entry failed")
+                outcomes[i] = error
+        self._writer.batches += 1
+        self._writer.entries += len(entries)
+        return outcomes
+
+    def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:
+        """The batch's statements: the outcomes known so far, and (index, id) of new rows."""
+        live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries})
+        outcomes: list[Outcome | None] = [None] * len(entries)
+        plain: list[int] = []
+        keyed: list[int] = []
+        for i, entry in enumerate(entries):
+            versions = live.get(entry.token_id)
+            if versions is None:
+                outcomes[i] = REVOKED
+            elif versions != entry.catalog_versions:
+                outcomes[i] = Stale(versions)
+            elif entry.key is None:
+                plain.append(i)
+            else:
+                keyed.append(i)
+        ids = self._sql.insert_entries(cursor, [entries[i].row for i in plain])
+        inserted = list(zip(plain, ids, strict=True))
+        # in key order, so that two batches on PostgreSQL cannot wait on each other
+        for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):
+            outcomes[i] = self._write_keyed(cursor, entries[i])  # its answer is kept with it
+        return outcomes, inserted
+
+    def _write_keyed(self, cursor, entry: NewEntry) -> Outcome:
+        now = utcnow()
+        claim_id = self._sql.claim_key(
+            cursor, entry.user_id, entry.key, entry.request_hash, now, KEEP_KEYS_FOR
+        )
+        if claim_id is None:  # claimed before (or earlier in this batch): its answer
+            return Claimed(*self._sql.find_claim(cursor, entry.user_id, entry.key, now,
+                                                 KEEP_KEYS_FOR))  # fmt: skip
+        entry_id = None if entry.row is None else self._sql.insert_entry(cursor, entry.row)
+        status, body = entry.answer(entry_id)
+        self._sql.record_answer(cursor, claim_id, status, body.decode("utf-8"))
+        return Stored(status, body)
+
+    def _roll_back(self) -> None:
+        try:
+            self._connection.rollback()
+        except Exception:  # noqa: BLE001 - a connection that cannot roll back is dropped
+            self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        """Forget the connection (broken, or in an unknown state); the next batch opens one."""
+        connection, self._connection = self._connection, None
+        try:
+            connection.invalidate()
+        except Exception:
+            logger.debug("invalidating the writer's connection failed", exc_info=True)
+
+
+class _CommitFailed(Exception):
+    """The commit of a batch failed after its statements ran (its cause says why)."""
+
+
+__all__ = [
+    "ENTRY_COLUMNS",
+    "MAX_BATCH",
+    "REVOKED",
+    "Claimed",
+    "EntryWriter",
+    "NewEntry",
+    "Outcome",
+    "Stale",
+    "Stored",
+    "entry_row",
+]

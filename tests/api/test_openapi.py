@@ -1,0 +1,554 @@
+"""The OpenAPI document: well-formed OpenAPI 3.1, complete, and true of the server.
+
+Three kinds of proof:
+
+* structure: every ``$ref`` resolves, path templates match their
+  parameters, operation ids are unique, bodies come as form and JSON, ...;
+* routes: every route the app serves under ``/api/v1`` is documented and
+  every documented path and method is served (401 without a token, 200 for
+  the public ones), with and without the ``.json`` suffix;
+* answers: a scenario drives every documented operation against the real
+  app and checks each answer's status, body and headers against the document.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from nlentry.api.app import create_app
+from nlentry.api.openapi.document import openapi_document
+from nlentry.storage import create_user, get_or_create_workspace
+from nlentry.storage.demo import seed_example_catalog
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+PUBLIC = {("get", "/api/v1/health"), ("get", "/api/v1/info")}
+
+# What api.md lists, as (method, path without .json): the document must have each.
+API_MD = {
+    ("get", "/api/v1/clients"), ("post", "/api/v1/clients"), ("patch", "/api/v1/clients/{id}"),
+    ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{id}"),
+    ("post", "/api/v1/projects"), ("patch", "/api/v1/projects/{id}"),
+    ("get", "/api/v1/services"), ("post", "/api/v1/services"),
+    ("patch", "/api/v1/services/{id}"),
+    ("post", "/api/v1/projects/{id}/aliases"), ("delete", "/api/v1/projects/{id}/aliases/{alias}"),
+    ("post", "/api/v1/services/{id}/aliases"), ("delete", "/api/v1/services/{id}/aliases/{alias}"),
+    ("get", "/api/v1/time_entries"), ("get", "/api/v1/time_entries/{id}"),
+    ("post", "/api/v1/time_entries"), ("patch", "/api/v1/time_entries/{id}"),
+    ("delete", "/api/v1/time_entries/{id}"), ("post", "/api/v1/parse"),
+    ("get", "/api/v1/time_entries/timer"), ("post", "/api/v1/time_entries/timer"),
+    ("delete", "/api/v1/time_entries/timer"),
+    ("get", "/api/v1/health"), ("get", "/api/v1/info"),
+}
+ENTRY_FIELDS = {"id", "body", "description", "date", "duration", "start_time", "end_time",
+                "project", "service", "user", "timer_started_at", "created_at", "updated_at"}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return openapi_document()
+
+
+def operations(document) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    }
+
+
+def resolve(document, node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        assert node["$ref"].startswith("#/"), node["$ref"]
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+# --- a small JSON Schema validator, for the keywords the document uses -----------
+
+KNOWN_KEYWORDS = {
+    "$ref", "anyOf", "oneOf", "allOf", "type", "properties", "required",
+    "additionalProperties", "items", "enum", "minimum", "maximum", "minLength", "maxLength",
+    "pattern", "format", "description", "examples", "default", "title",
+}
+TYPES = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _format_ok(kind: str, value: str) -> bool:
+    try:
+        if kind == "date":
+            dt.date.fromisoformat(value)
+        elif kind == "date-time":
+            dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def schema_errors(document, schema: dict[str, Any], value: Any, where: str = "$") -> list[str]:
+    unknown = set(schema) - KNOWN_KEYWORDS
+    assert not unknown, f"the test's validator does not know {unknown} at {where}"
+    if "$ref" in schema:
+        return schema_errors(document, resolve(document, {"$ref": schema["$ref"]}), value, where)
+    errors: list[str] = []
+    for part in schema.get("allOf", []):
+        errors += schema_errors(document, part, value, where)
+    for combiner in ("anyOf", "oneOf"):
+        if combiner in schema:
+            matching = [o for o in schema[combiner] if not schema_errors(document, o, value, where)]
+            if not matching or (combiner == "oneOf" and len(matching) > 1):
+                errors.append(f"{where}: {value!r} matches {len(matching)} of {combiner}")
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(TYPES[kind](value) for kind in kinds):
+            return [*errors, f"{where}: {value!r} is not {kinds}"]
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append(f"{where}: {value} < {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append(f"{where}: {value} > {schema['maximum']}")
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", 1e18):
+            errors.append(f"{where}: length {len(value)} out of bounds")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{where}: {value!r} does not match {schema['pattern']}")
+        if "format" in schema and not _format_ok(schema["format"], value):
+            errors.append(f"{where}: {value!r} is not a {schema['format']}")
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                errors.append(f"{where}: {name!r} is missing")
+        properties = schema.get("properties", {})
+        for name, item in value.items():
+            if name in properties:
+                errors += schema_errors(document, properties[name], item, f"{where}.{name}")
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"{where}: {name!r} is not allowed")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errors += schema_errors(
+                    document, schema["additionalProperties"], item, f"{where}.{name}"
+                )
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            errors += schema_errors(document, schema["items"], item, f"{where}[{index}]")
+    return errors
+
+
+def test_the_validator_refuses_what_it_should(document):
+    entry = document["components"]["schemas"]["TimeEntry"]
+    assert schema_errors(document, entry, {"id": 1}) != []
+    assert schema_errors(document, {"type": "integer"}, True) != []
+    assert schema_errors(document, {"anyOf": [{"type": "string"}, {"type": "null"}]}, None) == []
+    assert schema_errors(document, {"type": "string", "format": "date"}, "27-03-2016") != []
+
+
+# --- structure -------------------------------------------------------------------------
+
+
+def walk(node: Any, where: str = "$"):
+    yield where, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{where}[{index}]")
+
+
+def test_it_is_an_openapi_3_1_document(document):
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] and document["info"]["version"]
+    assert json.loads(json.dumps(document)) == document
+    assert openapi_document() is document  # built once
+
+
+def test_every_reference_resolves(document):
+    references = [node["$ref"] for _, node in walk(document)
+                  if isinstance(node, dict) and "$ref" in node]
+    assert len(references) > 50
+    for reference in references:
+        target = resolve(document, {"$ref": reference})
+        assert target, reference
+
+
+def subschemas(schema: dict[str, Any], where: str):
+    """``schema`` and every schema inside it, with where each sits."""
+    yield where, schema
+    for name, child in schema.get("properties", {}).items():
+        yield from subschemas(child, f"{where}.{name}")
+    for keyword in ("items", "additionalProperties"):
+        if isinstance(schema.get(keyword), dict):
+            yield from subschemas(schema[keyword], f"{where}.{keyword}")
+    for keyword in ("anyOf", "oneOf", "allOf"):
+        for index, child in enumerate(schema.get(keyword, [])):
+            yield from subschemas(child, f"{where}.{keyword}[{index}]")
+
+
+def test_every_schema_uses_only_keywords_the_checks_understand(document):
+    every = [*document["components"]["schemas"].items()]
+    for (method, path), op in operations(document).items():
+        for p in op.get("parameters", []):
+            every.append((f"{method} {path} {p['name']}", p["schema"]))
+    for name, schema in every:
+        for where, node in subschemas(schema, name):
+            assert set(node) <= KNOWN_KEYWORDS, (where, set(node) - KNOWN_KEYWORDS)
+
+
+def test_every_example_fits_its_schema(document):
+    count = 0
+    for name, schema in document["components"]["schemas"].items():
+        for where, node in subschemas(schema, name):
+            for example in node.get("examples", []):
+                count += 1
+                assert schema_errors(document, node, example, where) == []
+    assert count >= 5
+
+
+def test_every_api_md_endpoint_is_documented(document):
+    assert API_MD <= set(operations(document))
+
+
+def test_paths_live_under_api_v1_without_the_suffix(document):
+    description = document["info"]["description"]
+    assert "`.json`" in description and "/api/v1/projects.json" in description
+    for path in document["paths"]:
+        assert path.startswith("/api/v1/"), path
+        assert not path.endswith(".json"), path
+
+
+def test_operations_are_well_formed(document):
+    ids = [op["operationId"] for op in operations(document).values()]
+    assert len(ids) == len(set(ids))
+    tags = {tag["name"] for tag in document["tags"]}
+    for (method, path), op in operations(document).items():
+        item = document["paths"][path]
+        assert op["summary"]
+        assert set(op["tags"]) <= tags
+        assert op["responses"]
+        for status in op["responses"]:
+            assert re.fullmatch(r"[1-5]\d\d", status), (method, path, status)
+        assert any(status.startswith("2") for status in op["responses"]), (method, path)
+        parameters = [resolve(document, p) for p in [*item.get("parameters", []),
+                                                     *op.get("parameters", [])]]
+        in_path = {p["name"] for p in parameters if p["in"] == "path"}
+        assert in_path == set(re.findall(r"\{(\w+)\}", path)), (method, path)
+        assert all(p["required"] for p in parameters if p["in"] == "path")
+        if "requestBody" in op:
+            assert method in ("post", "patch")
+            content = op["requestBody"]["content"]
+            assert set(content) == {FORM, JSON}, (method, path)
+            json_ref = content[JSON]["schema"]["$ref"]
+            assert content[FORM]["schema"] == {"$ref": json_ref + "Form"}
+            assert_same_fields_without_null(document, json_ref)
+
+
+def assert_same_fields_without_null(document, json_ref: str) -> None:
+    """The form schema has the JSON schema's fields and required ones; no field is nullable."""
+    def flatten(reference):
+        schema = resolve(document, {"$ref": reference})
+        properties = dict(schema.get("properties", {}))
+        required = set(schema.get("required", []))
+        for part in schema.get("allOf", []):
+            more, more_required = flatten(part["$ref"]) if "$ref" in part else (
+                part.get("properties", {}), set(part.get("required", [])))
+            properties.update(more)
+            required |= more_required
+        return properties, required
+
+    json_fields, json_required = flatten(json_ref)
+    form_fields, form_required = flatten(json_ref + "Form")
+    assert set(form_fields) == set(json_fields) and form_required == json_required
+    for name, field in form_fields.items():
+        assert schema_errors(document, field, None) != [], (json_ref, name)
+
+
+def test_security_is_documented(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiKey"] == {**schemes["apiKey"], "type": "apiKey", "in": "header",
+                                 "name": "X-Api-Key"}
+    assert schemes["basic"]["type"] == "http" and schemes["basic"]["scheme"] == "basic"
+    assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
+    assert (schemes["tokenQuery"]["in"], schemes["tokenQuery"]["name"]) == ("query", "token")
+    assert (schemes["emailQuery"]["in"], schemes["emailQuery"]["name"]) == ("query", "email")
+    assert {"tokenQuery": [], "emailQuery": []} in document["security"]
+    for requirement in document["security"]:
+        assert set(requirement) <= set(schemes)
+    for key, op in operations(document).items():
+        if key in PUBLIC:
+            assert op["security"] == []
+        else:
+            assert "security" not in op, key  # the document's default: a token
+            assert {"401", "429"} <= set(op["responses"]), key
+
+
+def test_the_shapes_are_those_of_api_md(document):
+    schemas = document["components"]["schemas"]
+    entry = schemas["TimeEntry"]
+    assert set(entry["properties"]) == ENTRY_FIELDS == set(entry["required"])
+    project = resolve(document, entry["properties"]["project"]["anyOf"][0])
+    assert set(project["properties"]) == {"id", "name", "client"}
+    assert set(schemas["Project"]["properties"]) == {"id", "name", "active", "client", "aliases"}
+    page = schemas["TimeEntryPage"]["properties"]
+    assert set(page) == {"current_page", "per_page", "total_entries", "time_entries"}
+    assert set(schemas["Error"]["required"]) == {"message"}
+    assert schema_errors(document, schemas["ValidationError"],
+                         {"errors": {"duration": ["is geen getal"]}}) == []
+    too_many = document["components"]["responses"]["TooManyRequests"]["headers"]
+    assert {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+            "X-RateLimit-Reset"} <= set(too_many)
+    list_entries = document["paths"]["/api/v1/time_entries"]["get"]
+    names = {p["name"] for p in list_entries["parameters"]}
+    assert names == {"date", "start_date", "end_date", "project_ids", "service_ids",
+                     "client_ids", "page", "per_page"}
+    create = document["paths"]["/api/v1/time_entries"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header"
+               for p in create["parameters"])
+
+
+# --- the document against the app ---------------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app("sqlite:///" + str(tmp_path / "t.db"), rate_limit_per_minute=10_000)
+    yield app
+    app.state.db.dispose()
+
+
+def served_routes(routes, prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) of every route, ``{id:int}`` written ``{id}``; HEAD left out."""
+    found = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            found |= served_routes(route.routes, prefix + route.path)
+        elif isinstance(route, Route):
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", prefix + route.path)
+            for method in (route.methods or {"GET"}) - {"HEAD"}:
+                found.add((method.lower(), path))
+    return found
+
+
+def concrete(path: str) -> str:
+    return path.replace("{id}", "1").replace("{alias}", "rowan")
+
+
+def test_every_served_api_route_is_documented_and_every_documented_one_served(app, document):
+    served = {key for key in served_routes(app.routes) if key[1].startswith("/api/v1/")}
+    assert served == set(operations(document))
+    outside = {path for _, path in served_routes(app.routes)} - {p for _, p in served}
+    assert outside == {"/openapi.json", "/docs"}
+
+
+@pytest.mark.parametrize("suffix", ["", ".json"])
+def test_every_documented_operation_answers_without_a_token(app, document, suffix):
+    client = TestClient(app)
+    for (method, path), op in sorted(operations(document).items()):
+        answer = client.request(method.upper(), concrete(path) + suffix)
+        if (method, path) in PUBLIC:
+            assert answer.status_code == 200, (method, path)
+        else:
+            assert answer.status_code == 401, (method, path, answer.status_code)
+            assert answer.json() == {"message": "unauthorized"}
+        assert str(answer.status_code) in op["responses"]
+
+
+def test_info_lists_exactly_the_documented_operations(app, document):
+    endpoints = TestClient(app).get("/api/v1/info").json()["endpoints"]
+    listed = {(e["method"].lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", e["path"]))
+              for e in endpoints}
+    assert listed == set(operations(document))
+    for e in endpoints:
+        key = (e["method"].lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", e["path"]))
+        assert e["authenticated"] == (key not in PUBLIC)
+
+
+def test_openapi_json_and_docs_are_served_by_the_app(app, document):
+    client = TestClient(app)
+    assert client.get("/openapi.json").json() == document
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/api/v1/time_entries" in docs.text
+
+
+class Conformance:
+    """Sends requests and checks each answer against the documented operation."""
+
+    def __init__(self, client: TestClient, document: dict[str, Any], headers: dict[str, str]):
+        self.client = client
+        self.document = document
+        self.headers = headers
+        self.operations = operations(document)
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def call(self, method: str, path: str, *, expect: int, suffix: str = "", **kwargs) -> Any:
+        """``path`` is a documented template; ``kwargs`` may fill it with ``path_values``."""
+        values = kwargs.pop("path_values", {})
+        url = path.format(**values) + suffix
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        answer = self.client.request(method.upper(), url, headers=headers, **kwargs)
+        assert answer.status_code == expect, (method, url, answer.status_code, answer.text)
+        self.check(method, path, answer)
+        return answer.json() if answer.content else None
+
+    def check(self, method: str, path: str, answer) -> None:
+        op = self.operations[(method, path)]
+        status = str(answer.status_code)
+        assert status in op["responses"], (method, path, status)
+        documented = resolve(self.document, op["responses"][status])
+        for header in documented.get("headers", {}):
+            assert header in answer.headers, (method, path, status, header)
+        content = documented.get("content")
+        if content is None:
+            assert answer.content == b"", (method, path, status)
+        else:
+            assert answer.headers["content-type"].startswith(JSON)
+            errors = schema_errors(self.document, content[JSON]["schema"], answer.json())
+            assert errors == [], (method, path, status, errors)
+        self.seen.add((method, path, status))
+
+
+@pytest.fixture
+def conformance(app, document) -> Conformance:
+    with app.state.db.write() as session:
+        workspace = get_or_create_workspace(session, "Acme")
+        user, token = create_user(session, "alice@acme.nl", workspace=workspace)
+        seed_example_catalog(session, workspace.id, user.id)
+        session.commit()
+        credentials = {"X-Api-Key": f"alice@acme.nl:{token.value}"}
+    return Conformance(TestClient(app), document, credentials)
+
+
+def test_every_operation_answers_as_documented(conformance, document):
+    c = conformance
+    v1 = "/api/v1"
+    c.call("get", f"{v1}/health", expect=200)
+    c.call("get", f"{v1}/info", expect=200)
+
+    # clients
+    client = c.call("post", f"{v1}/clients", expect=201, suffix=".json", data={"name": "Kiwi"})
+    one = {"id": client["id"]}
+    assert c.call("get", f"{v1}/clients", expect=200)
+    c.call("get", f"{v1}/clients/{{id}}", expect=200, path_values=one)
+    c.call("patch", f"{v1}/clients/{{id}}", expect=200, path_values=one, json={"active": False})
+    c.call("patch", f"{v1}/clients/{{id}}", expect=422, path_values=one, json={"name": " "})
+    c.call("get", f"{v1}/clients/{{id}}", expect=404, path_values={"id": 999_999})
+
+    # projects and their aliases
+    project = c.call("post", f"{v1}/projects", expect=201, suffix=".json",
+                     data={"name": "Kiwi site", "client_id": str(client["id"])})
+    assert project["client"] == {"id": client["id"], "name": "Kiwi"}
+    one = {"id": project["id"]}
+    c.call("post", f"{v1}/projects", expect=422, json={"name": ""})
+    assert c.call("get", f"{v1}/projects", expect=200)
+    c.call("get", f"{v1}/projects/{{id}}", expect=200, path_values=one)
+    c.call("patch", f"{v1}/projects/{{id}}", expect=200, path_values=one,
+           json={"aliases": ["kiwi"]})
+    c.call("post", f"{v1}/projects/{{id}}/aliases", expect=201, suffix=".json",
+           path_values=one, data={"alias": "kw"})
+    c.call("post", f"{v1}/projects/{{id}}/aliases", expect=422, path_values=one,
+           data={"alias": "Rowan"})  # the example catalog gives Rowan to Timi
+    c.call("delete", f"{v1}/projects/{{id}}/aliases/{{alias}}", expect=204,
+           path_values={**one, "alias": "kw"})
+    c.call("delete", f"{v1}/projects/{{id}}/aliases/{{alias}}", expect=404,
+           path_values={**one, "alias": "kw"})
+
+    # services and their aliases
+    service = c.call("post", f"{v1}/services", expect=201, json={"name": "Audit"})
+    one = {"id": service["id"]}
+    assert c.call("get", f"{v1}/services", expect=200)
+    c.call("get", f"{v1}/services/{{id}}", expect=200, path_values=one)
+    c.call("patch", f"{v1}/services/{{id}}", expect=200, suffix=".json", path_values=one,
+           data={"name": "Audits", "active": "false"})
+    c.call("post", f"{v1}/services/{{id}}/aliases", expect=201, path_values=one,
+           json={"alias": "controle"})
+    c.call("delete", f"{v1}/services/{{id}}/aliases/{{alias}}", expect=204, suffix=".json",
+           path_values={**one, "alias": "controle"})
+
+    # time entries
+    entry = c.call("post", f"{v1}/time_entries", expect=201, suffix=".json",
+                   data={"body": "2,5 uur met Rowan aan Timi gewerkt"},
+                   headers={"Idempotency-Key": "k-1"})
+    assert entry["duration"] == 9000 and entry["project"]["name"] == "Timi"
+    again = c.call("post", f"{v1}/time_entries", expect=201, suffix=".json",
+                   data={"body": "2,5 uur met Rowan aan Timi gewerkt"},
+                   headers={"Idempotency-Key": "k-1"})
+    assert again == entry
+    c.call("post", f"{v1}/time_entries", expect=422, json={"body": "met Rowan aan Timi"})
+    c.call("post", f"{v1}/time_entries", expect=400, content=b"{not json",
+           headers={"Content-Type": JSON})
+    c.call("post", f"{v1}/time_entries", expect=415, content=b"body",
+           headers={"Content-Type": "text/csv"})
+    one = {"id": entry["id"]}
+    page = c.call("get", f"{v1}/time_entries", expect=200, suffix=".json",
+                  params={"project_ids": str(entry["project"]["id"]), "per_page": "5",
+                          "start_date": "01-01-2000", "end_date": "2100-12-31"})
+    assert page["per_page"] == 5 and page["total_entries"] == 1
+    c.call("get", f"{v1}/time_entries", expect=422, params={"page": "0"})
+    c.call("get", f"{v1}/time_entries/{{id}}", expect=200, path_values=one)
+    c.call("patch", f"{v1}/time_entries/{{id}}", expect=200, path_values=one,
+           json={"duration": 600, "date": "27-03-2016"})
+    c.call("patch", f"{v1}/time_entries/{{id}}", expect=422, path_values=one,
+           json={"duration": "veel"})
+    c.call("post", f"{v1}/parse", expect=200, suffix=".json",
+           data={"body": "1 uur Timi", "date": "2016-03-27"})
+
+    # the timer
+    c.call("get", f"{v1}/time_entries/timer", expect=404)
+    c.call("post", f"{v1}/time_entries/timer", expect=201, suffix=".json",
+           data={"body": "Timi programmeren"})
+    c.call("get", f"{v1}/time_entries/timer", expect=200, suffix=".json")
+    c.call("delete", f"{v1}/time_entries/timer", expect=200)
+    c.call("delete", f"{v1}/time_entries/timer", expect=404)
+
+    c.call("delete", f"{v1}/time_entries/{{id}}", expect=204, suffix=".json", path_values=one)
+    c.call("get", f"{v1}/time_entries/{{id}}", expect=404, path_values=one)
+
+    # a wrong token, in each of the ways a token is sent
+    basic = base64.b64encode(b"alice@acme.nl:wrong").decode()
+    for headers in ({"X-Api-Key": "alice@acme.nl:wrong"}, {"Authorization": f"Basic {basic}"},
+                    {"Authorization": "Bearer wrong"}):
+        c.headers = headers
+        c.call("get", f"{v1}/projects", expect=401)
+
+    exercised = {(method, path) for method, path, status in c.seen if status.startswith("2")}
+    assert exercised == set(c.operations)
+
+
+def test_too_many_requests_answers_as_documented(tmp_path, document):
+    app = create_app("sqlite:///" + str(tmp_path / "t.db"), rate_limit_per_minute=2)
+    try:
+        with app.state.db.write() as session:
+            workspace = get_or_create_workspace(session, "Acme")
+            _, token = create_user(session, "alice@acme.nl", workspace=workspace)
+            session.commit()
+        c = Conformance(TestClient(app), document, {"Authorization": f"Bearer {token.value}"})
+        c.call("get", "/api/v1/services", expect=200)
+        c.call("get", "/api/v1/services", expect=200, params={"token": token.value})
+        c.call("get", "/api/v1/services", expect=429)
+        answer = c.client.get("/api/v1/time_entries", headers=c.headers)
+        assert answer.json() == {"message": "rate limit exceeded"}
+        assert int(answer.headers["Retry-After"]) >= 1
+    finally:
+        app.state.db.dispose()

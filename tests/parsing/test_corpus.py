@@ -1,0 +1,101 @@
+"""The corpus under tests/corpus/: one test per sentence, expectations from parsing.md.
+
+Each line of ``nl.jsonl``/``en.jsonl`` is ``{"text", "expect", ["today"], ["locale"],
+["default_locale"], ["catalog"]}``. Only the keys present in ``expect`` are checked;
+``errors`` lists exactly the fields that must have errors, ``candidates`` maps a
+kind to the ids that must be offered (in any order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nlentry import parse
+from tests.parsing.corpus_support import CORPUS, TODAY, load_catalog
+
+LOCALES = ("nl", "en")
+_CATALOGS: dict = {}
+
+
+def _load(locale: str) -> list[dict]:
+    with open(CORPUS / f"{locale}.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+CASES = {locale: _load(locale) for locale in LOCALES}
+
+
+def _params():
+    for locale in LOCALES:
+        for number, case in enumerate(CASES[locale], 1):
+            label = case["text"][:60].replace(" ", "_") or "empty"
+            yield pytest.param(case, id=f"{locale}-{number:03d}-{label}")
+
+
+def _catalog(name: str):
+    if name not in _CATALOGS:
+        _CATALOGS[name] = load_catalog(name)
+    return _CATALOGS[name]
+
+
+def run(case: dict) -> dict:
+    today = dt.date.fromisoformat(case["today"]) if "today" in case else TODAY
+    entry = parse(
+        case["text"],
+        catalog=_catalog(case.get("catalog", "catalog.json")),
+        locale=case.get("locale", "auto"),
+        today=today,
+        default_locale=case.get("default_locale", "nl"),
+    )
+    return entry.to_dict()
+
+
+@pytest.mark.parametrize("case", list(_params()))
+def test_case(case):
+    got = run(case)
+    json.dumps(got)  # plain JSON types
+    for span in got["spans"]:
+        assert case["text"][span["start"] : span["end"]] == span["text"], span
+    problems = []
+    for key, want in case["expect"].items():
+        if key == "errors":
+            have = sorted(got["errors"])
+            for messages in got["errors"].values():
+                assert messages and all(isinstance(m, str) and m for m in messages)
+        elif key == "candidates":
+            want = {kind: sorted(ids) for kind, ids in want.items()}
+            have = {kind: sorted(c["id"] for c in items)
+                    for kind, items in got["candidates"].items() if items}
+        else:
+            have = got[key]
+        if key == "errors":
+            want = sorted(want)
+        if have != want:
+            problems.append(f"{key}: expected {want!r}, got {have!r}")
+    assert not problems, f"{case['text']!r}: " + "; ".join(problems) + f"\nfull: {got}"
+
+
+def test_corpus_size_and_balance():
+    counts = {locale: len(cases) for locale, cases in CASES.items()}
+    total = sum(counts.values())
+    assert total >= 300, counts
+    for count in counts.values():
+        assert count >= 0.4 * total, counts
+
+
+def test_corpus_cases_are_well_formed():
+    allowed = {"duration", "date", "start_time", "end_time", "project_id", "service_id",
+               "client_id", "locale", "description", "errors", "candidates"}
+    texts = set()
+    for locale, cases in CASES.items():
+        for case in cases:
+            assert set(case) <= {"text", "expect", "today", "locale", "default_locale",
+                                 "catalog"}, case
+            assert case["expect"] and set(case["expect"]) <= allowed, case
+            key = (case["text"], case.get("today"), case.get("locale"),
+                   case.get("default_locale"), case.get("catalog"))
+            assert key not in texts, f"duplicate case {case['text']!r} in {locale}"
+            texts.add(key)

@@ -1,0 +1,105 @@
+"""Day expressions: the lexicon resolves them; dateparser only sees what it cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from nlentry import Catalog, parse
+from nlentry.parsing import days as dates
+
+TODAY = dt.date(2026, 3, 18)
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+EXAMPLES = [
+    "2,5 uur met Rowan aan Timi gewerkt",
+    "8 uur voor Timi gewerkt vanuit huis",
+    "gisteren van half 9 tot 12 coden voor Website",
+    "1h30 meeting about the redesign yesterday",
+    "maandag anderhalf uur mockups voor cafe noord",
+    "om 14:00 een uur overleg met Erik",
+    "from 1 to 3 html for p2k last friday",
+    "lunch",
+]
+
+
+@pytest.fixture
+def dateparser_calls(monkeypatch):
+    """Record every span handed to dateparser (and still answer it)."""
+    calls: list[str] = []
+    real = dates._dateparser
+
+    def spy(locale, today):
+        parser = real(locale, today)
+
+        class Recorder:
+            def get_date_data(self, span):
+                calls.append(span)
+                return parser.get_date_data(span)
+
+        return Recorder()
+
+    dates.fallback.cache_clear()
+    monkeypatch.setattr(dates, "_dateparser", spy)
+    yield calls
+    dates.fallback.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog.from_dict(json.loads((CORPUS / "catalog.json").read_text()))
+
+
+def test_no_example_of_the_spec_reaches_dateparser(dateparser_calls, catalog):
+    for text in EXAMPLES:
+        parse(text, catalog=catalog, today=TODAY)
+    assert dateparser_calls == []
+
+
+def test_no_corpus_sentence_reaches_dateparser(dateparser_calls, catalog):
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                parse(json.loads(line)["text"], catalog=catalog, today=TODAY)
+    assert dateparser_calls == []
+
+
+def test_a_month_the_grammar_cannot_place_goes_to_dateparser(dateparser_calls):
+    entry = parse("march the 3rd 2 hours", locale="en", today=TODAY)
+    assert (entry.date, entry.duration) == (dt.date(2026, 3, 3), 7200)
+    assert dateparser_calls == ["march the 3rd"]
+    assert [s.kind for s in entry.spans] == ["date", "duration"]
+
+
+def test_a_month_name_without_a_number_is_a_name(dateparser_calls):
+    entry = parse("2 uur met Jan", locale="nl", today=TODAY)
+    assert (entry.date, entry.description) == (TODAY, "Jan")
+    assert dateparser_calls == []
+
+
+def test_dateparser_answers_are_cached(dateparser_calls):
+    for _ in range(3):
+        parse("march the 3rd 2 hours", locale="en", today=TODAY)
+    assert dateparser_calls == ["march the 3rd"]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dates.Day("weekday", 3), "2026-03-18"),  # today is that weekday
+        (dates.Day("last_weekday", 3), "2026-03-11"),  # strictly before today
+        (dates.Day("weekday", 4), "2026-03-12"),
+        (dates.Day("prev_week", 7), "2026-03-15"),  # sunday of the previous ISO week
+        (dates.Day("prev_week", 1), "2026-03-09"),
+        (dates.Day("ago", 3), "2026-03-15"),
+        (dates.Day("date", (None, 12, 28)), "2025-12-28"),  # no year: on or before today
+        (dates.Day("date", (None, 3, 18)), "2026-03-18"),
+        (dates.Day("date", (None, 2, 29)), "2024-02-29"),
+        (dates.Day("date", (2026, 2, 31)), None),
+    ],
+)
+def test_resolve(day, expected):
+    found = dates.resolve(day, TODAY)
+    assert (found.isoformat() if found else None) == expected

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 
 from nlentry.api.credentials import Caller, Credentials
-from nlentry.storage.api_tokens import hash_token
+from nlentry.storage.api_tokens import hash_token, normalize_email
 
 DEFAULT_MAX_SIZE = 10_000
 
@@ -38,7 +38,7 @@ class CallerCache:
         caller = self._callers.get(hash_token(credentials.token))
         if caller is None:
             return None
-        if credentials.email is not None and credentials.email.strip().lower() != caller.email:
+        if credentials.email is not None and normalize_email(credentials.email) != caller.email:
             return None
         return caller
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from nlentry import Catalog, Item
 from nlentry.api.credentials import Caller
 from nlentry.storage.catalog_source import catalog_data
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class NotCached(LookupError):
@@ -34,7 +36,6 @@ class CatalogCache:
         # user id -> (versions, catalog, {(kind, id): item})
         self._items: OrderedDict[int, tuple[tuple[int, int], Catalog, dict]] = OrderedDict()
         self._lock = threading.Lock()
-        self.builds = 0
 
     def has(self, caller: Caller) -> bool:
         """Whether the caller's catalog at its versions is cached (no database needed)."""
@@ -61,7 +62,6 @@ class CatalogCache:
         catalog = Catalog.from_dict(catalog_data(session, caller.user_id, caller.workspace_id))
         entry = (versions, catalog, {(item.kind, item.id): item for item in catalog.items})
         with self._lock:
-            self.builds += 1
             self._items[caller.user_id] = entry
             self._items.move_to_end(caller.user_id)
             while len(self._items) > self.max_users:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from nlentry.storage.api_tokens import TokenOwner, token_owner
 
-from nlentry.storage.api_tokens import hash_token, public_id_of
-from nlentry.storage.models import ApiToken, User, Workspace
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -32,17 +30,8 @@ class Credentials:
     email: str | None = None
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated user of a request."""
-
-    user_id: int
-    workspace_id: int
-    token_id: int
-    email: str
-    display_name: str
-    locale: str
-    catalog_versions: tuple[int, int]
+#: The authenticated user of a request: the owner of its token.
+Caller = TokenOwner
 
 
 def credentials_from(
@@ -90,50 +79,11 @@ def _basic(value: str) -> Credentials | None:
     return Credentials(user) if user else None
 
 
-#: Built once: the token row with its user and workspace, by the token's public id.
-_CALLER_BY_PUBLIC_ID = (
-    select(
-        ApiToken.id,
-        ApiToken.secret_hash,
-        User.id,
-        User.workspace_id,
-        User.email,
-        User.display_name,
-        User.locale,
-        User.catalog_version,
-        Workspace.catalog_version,
-    )
-    .join(User, User.id == ApiToken.user_id)
-    .join(Workspace, Workspace.id == User.workspace_id)
-    .where(ApiToken.public_id == bindparam("public_id"), ApiToken.revoked_at.is_(None))
-)
-
-
 def authenticate(session: Session, credentials: Credentials | None) -> Caller | None:
     """The caller owning ``credentials`` (a live token, and its e-mail if given), or None."""
     if credentials is None or not credentials.token:
         return None
-    public_id = public_id_of(credentials.token)
-    if public_id is None:
-        return None
-    row = session.execute(_CALLER_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
-    if row is None:
-        return None
-    (token_id, secret_hash, user_id, workspace_id, email, display_name, locale,
-     user_version, workspace_version) = row
-    if not hmac.compare_digest(secret_hash, hash_token(credentials.token)):
-        return None
-    if credentials.email is not None and credentials.email.strip().lower() != email:
-        return None
-    return Caller(
-        user_id=user_id,
-        workspace_id=workspace_id,
-        token_id=token_id,
-        email=email,
-        display_name=display_name,
-        locale=locale,
-        catalog_versions=(workspace_version, user_version),
-    )
+    return token_owner(session, credentials.token, credentials.email)
 
 
 __all__ = ["Caller", "Credentials", "authenticate", "credentials_from", "header_credentials"]

@@ -8,13 +8,15 @@ server fault logs its trace and sends none of it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 logger = logging.getLogger("nlentry.api")
+
+T = TypeVar("T")
 
 _MESSAGES = {
     400: "bad request",
@@ -58,6 +60,13 @@ class Invalid(APIError):
 
 def not_found() -> APIError:
     return APIError(404)
+
+
+def or_404(found: T | None) -> T:
+    """``found``, or 404 when there is nothing."""
+    if found is None:
+        raise not_found()
+    return found
 
 
 def unauthorized() -> APIError:

@@ -1,4 +1,5 @@
-"""``Idempotency-Key``: the same key from the same user returns the first answer.
+"""``Idempotency-Key``: the same key from the same user returns the first answer;
+and the answers the entry writer stores, as bytes.
 
 A key is claimed by inserting its row in the same transaction as the entry
 (``nlentry.storage.entry_writer``), so of two racing requests one claims it and
@@ -15,9 +16,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from nlentry.api.errors import APIError
 from nlentry.api.pipeline import Call
 from nlentry.api.request.fields import FieldErrors
-from nlentry.storage.entry_writer import Claimed
+from nlentry.storage.entry_writer import Answer, Claimed
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
@@ -55,3 +57,24 @@ def replay(call: Call, claimed: Claimed, request_hash: str) -> Response:
         media_type="application/json",
         headers={"Idempotent-Replayed": "true"},
     )
+
+
+def created_answer(payload: dict[str, Any]) -> Answer:
+    """201 with the new entry's JSON (``payload``, its ``id`` first), as ``JSONResponse``
+    renders it, with the id left for the writer to fill in."""
+    rest = dict(payload)
+    del rest["id"]
+    body = _json(rest)
+    return Answer(201, b'{"id":', b"," + body[1:] if rest else b"}")
+
+
+def refusal_answer(error: APIError) -> Answer:
+    """The answer to a refused request, kept for its key."""
+    refused = error.response()
+    return Answer(refused.status_code, bytes(refused.body))
+
+
+def _json(content: Any) -> bytes:
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")

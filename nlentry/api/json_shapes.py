@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
+from nlentry.storage.queries.timers import elapsed_seconds
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
@@ -40,19 +40,22 @@ def client_json(client: Client, projects: list[dict[str, Any]]) -> dict[str, Any
     return {"id": client.id, "name": client.name, "active": client.active, "projects": projects}
 
 
-def elapsed_seconds(started_at: dt.datetime, now: dt.datetime | None = None) -> int:
-    """Whole seconds a timer has run, counting a started second (at least 1)."""
-    seconds = ((now or utcnow()) - started_at).total_seconds()
-    return max(1, math.ceil(seconds))
-
-
-def project_ref(project: Project | None) -> dict[str, Any] | None:
+def project_ref(project) -> dict[str, Any] | None:
+    """``{"id", "name", "client"}`` of a project row or of a catalog ``Item``."""
     if project is None:
         return None
-    return {"id": project.id, "name": project.name, "client": client_ref(project.client)}
+    client_id = getattr(project, "client_id", None)
+    if client_id is None:
+        client = None
+    elif isinstance(project, Project):
+        client = client_ref(project.client)
+    else:  # a catalog Item carries its client's name
+        client = {"id": client_id, "name": project.client_name}
+    return {"id": project.id, "name": project.name, "client": client}
 
 
-def service_ref(service: Service | None) -> dict[str, Any] | None:
+def service_ref(service) -> dict[str, Any] | None:
+    """``{"id", "name"}`` of a service row or of a catalog ``Item``."""
     return None if service is None else {"id": service.id, "name": service.name}
 
 
@@ -68,17 +71,18 @@ def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, An
 
 
 def entry_payload(
-    entry: TimeEntry,
+    entry,
     project: dict[str, Any] | None,
     service: dict[str, Any] | None,
     user_id: int,
     display_name: str,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """An entry's JSON from its row and the ``project``/``service`` it refers to."""
+    """An entry's JSON from its row (or the row's values) and the ``project``/``service``
+    it refers to; ``id`` first."""
     duration = entry.duration
     if entry.timer_started_at is not None:
-        duration = entry.duration + elapsed_seconds(entry.timer_started_at, now)
+        duration = entry.duration + elapsed_seconds(entry.timer_started_at, now or utcnow())
     return {
         "id": entry.id,
         "body": entry.body,

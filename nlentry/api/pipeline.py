@@ -1,32 +1,38 @@
-"""Turning a plain function into an authenticated, rate-limited endpoint.
+"""One pipeline for every authenticated endpoint: credentials -> caller -> limit ->
+body -> handler -> JSON.
 
-A request is first identified and counted against its token's rate limit
-(``arrive``): when this worker already knows the token (``CallerCache``)
-that happens on the event loop before any database work, and when the
-token is in a header even before the body is read, so a flood is refused
-for the price of a hash and a counter. Then the handler, a synchronous
-function ``handler(call) -> Response``, runs in a worker thread inside one
-database transaction that also looks the token up again, so a revoked
-token is refused at once: a reading transaction, or with ``write=True`` a
-writing one (``BEGIN IMMEDIATE`` on SQLite). It commits when the handler
-returns and rolls back when it raises. A reading handler may open its own
-short writing transaction with ``call.state.db.write()`` after its reading
-and thinking.
+``authenticated`` turns a handler into a Starlette endpoint. A request is
+first identified and counted against its token's rate limit (``arrive``):
+when this worker already knows the token (``CallerCache``) that happens on
+the event loop before any database work, and when the token is in a header
+even before the body is read, so a flood is refused for the price of a hash
+and a counter. Then the handler runs:
 
-``POST /time_entries`` has its own path (``nlentry.api.resources.time_entries``) built from
-the same pieces: ``arrive``, ``look_up_caller``, ``rate_limit``,
-``in_thread``, ``make_call``, ``answer_error``.
+* by default, a synchronous ``handler(call) -> Response`` in one of the
+  worker's threads, inside one database transaction that also looks the
+  token up again, so a revoked token is refused at once: a reading
+  transaction, or with ``write=True`` a writing one (``BEGIN IMMEDIATE`` on
+  SQLite). It commits when the handler returns and rolls back when it
+  raises. A reading handler may open its own short writing transaction with
+  ``call.state.db.write()`` after its reading and thinking;
+* with ``on_loop=True``, an ``async`` handler on the event loop, with no
+  session (``call.session`` is ``None``): the caller comes from the cache, or
+  from a lookup of its own in a thread, and the handler decides what needs
+  the database (``POST /time_entries``: the entry writer's transaction
+  confirms the token).
+
+Either way an ``APIError`` becomes its JSON answer (401 and 429 go on up as
+they are) and the rate-limit headers are added to the answer.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy.orm import Session
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,17 +54,13 @@ class Call:
     """Everything a handler sees of its request."""
 
     caller: Caller
-    session: Session
+    session: Any  # the transaction's session (SQLAlchemy); None for an on_loop handler
     state: Any  # the app's state: db, catalogs, callers, limiter, ...
     request: Request
     fields: dict[str, Any]  # the body's (and form's) fields, without the credentials
-    extra: dict[str, Any] = field(default_factory=dict)
+    credentials: Credentials | None = None
 
     # read from the request when asked for (the create path never reads most of them)
-    @property
-    def method(self) -> str:
-        return self.request.method
-
     @property
     def path_params(self) -> dict[str, Any]:
         return self.request.path_params
@@ -82,16 +84,33 @@ class Call:
 Handler = Callable[[Call], Response]
 
 
-def authenticated(handler: Handler | None = None, *, write: bool = False):
-    """Decorate ``handler`` into a Starlette endpoint (``write`` for changing requests)."""
+def authenticated(
+    handler: Handler | None = None, *, write: bool = False, on_loop: bool = False
+):
+    """Decorate ``handler`` into a Starlette endpoint: ``write`` for a changing
+    request, ``on_loop`` for an ``async`` handler that stays on the event loop."""
     if handler is None:
-        return functools.partial(authenticated, write=write)
+        return functools.partial(authenticated, write=write, on_loop=on_loop)
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         arrival = await arrive(request)
-        return await in_thread(state, _run, handler, write, request, state, arrival)
+        if not on_loop:
+            return await in_thread(state, _run, handler, write, request, state, arrival)
+        caller = arrival.caller
+        if caller is None:
+            caller = await in_thread(state, look_up_caller, state, arrival.credentials)
+        limit_headers = arrival.limit_headers
+        if limit_headers is None:
+            limit_headers = rate_limit(state, caller)
+        call = Call(caller, None, state, request, arrival.fields, arrival.credentials)
+        try:
+            response = await handler(call)
+        except APIError as error:
+            response = answer_error(error)
+        response.headers.update(limit_headers)
+        return response
 
     endpoint.handler = handler  # type: ignore[attr-defined]
     return endpoint
@@ -139,7 +158,7 @@ async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
     return await anyio.to_thread.run_sync(function, *args, limiter=state.thread_limiter)
 
 
-def known_caller(state: Any, session: Session, credentials: Credentials | None) -> Caller:
+def known_caller(state: Any, session: Any, credentials: Credentials | None) -> Caller:
     """The owner of ``credentials`` as the database says now (else 401), remembered."""
     caller = authenticate(session, credentials)
     if caller is None:
@@ -184,20 +203,12 @@ def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: A
             if write:
                 session.close()
                 with state.db.write() as write_session:
-                    response = handler(
-                        make_call(request, state, caller, write_session, arrival.fields)
-                    )
+                    response = handler(Call(caller, write_session, state, request, arrival.fields))
                     write_session.commit()
             else:
-                response = handler(make_call(request, state, caller, session, arrival.fields))
+                response = handler(Call(caller, session, state, request, arrival.fields))
                 session.commit()
     except APIError as error:
         response = answer_error(error)
     response.headers.update(limit_headers)
     return response
-
-
-def make_call(
-    request: Request, state: Any, caller: Caller, session: Session | None, fields: dict
-) -> Call:
-    return Call(caller=caller, session=session, state=state, request=request, fields=fields)

@@ -14,10 +14,17 @@ from typing import NamedTuple
 from starlette.requests import Request
 from starlette.routing import Route
 
-from nlentry.api.resources import aliases, clients, projects, services, timer
-from nlentry.api.resources import meta as health
-from nlentry.api.resources import preview as parse
-from nlentry.api.resources import time_entries as entries
+from nlentry.api.resources import (
+    aliases,
+    clients,
+    entry_create,
+    meta,
+    preview,
+    projects,
+    services,
+    time_entries,
+    timer,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -34,8 +41,8 @@ def _op(method: str, path: str, endpoint, name: str) -> Operation:
 
 
 OPERATIONS: list[Operation] = [
-    _op("GET", "/health", health.health, "health"),
-    _op("GET", "/info", health.info, "info"),
+    _op("GET", "/health", meta.health, "health"),
+    _op("GET", "/info", meta.info, "info"),
     _op("GET", "/clients", clients.list_clients, "list_clients"),
     _op("POST", "/clients", clients.create_client, "create_client"),
     _op("GET", "/clients/{id:int}", clients.show_client, "show_client"),
@@ -65,12 +72,12 @@ OPERATIONS: list[Operation] = [
     _op("GET", "/time_entries/timer", timer.show_timer, "show_timer"),
     _op("POST", "/time_entries/timer", timer.start_timer, "start_timer"),
     _op("DELETE", "/time_entries/timer", timer.stop_timer, "stop_timer"),
-    _op("GET", "/time_entries", entries.list_entries, "list_entries"),
-    _op("POST", "/time_entries", entries.create_entry, "create_entry"),
-    _op("GET", "/time_entries/{id:int}", entries.show_entry, "show_entry"),
-    _op("PATCH", "/time_entries/{id:int}", entries.update_entry, "update_entry"),
-    _op("DELETE", "/time_entries/{id:int}", entries.delete_entry, "delete_entry"),
-    _op("POST", "/parse", parse.parse_preview, "parse"),
+    _op("GET", "/time_entries", time_entries.list_entries, "list_entries"),
+    _op("POST", "/time_entries", entry_create.create_entry, "create_entry"),
+    _op("GET", "/time_entries/{id:int}", time_entries.show_entry, "show_entry"),
+    _op("PATCH", "/time_entries/{id:int}", time_entries.update_entry, "update_entry"),
+    _op("DELETE", "/time_entries/{id:int}", time_entries.delete_entry, "delete_entry"),
+    _op("POST", "/parse", preview.parse_preview, "parse"),
 ]
 
 #: Operations answered without a token (and the routes of their paths).

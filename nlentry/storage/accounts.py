@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nlentry.storage.api_tokens import IssuedToken, issue_token
+from nlentry.storage.api_tokens import IssuedToken, issue_token, normalize_email
 from nlentry.storage.models import User, Workspace
 
 LOCALES = ("nl", "en")
@@ -13,10 +13,6 @@ LOCALES = ("nl", "en")
 
 class AccountError(ValueError):
     pass
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user(session: Session, email: str) -> User | None:

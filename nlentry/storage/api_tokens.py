@@ -11,10 +11,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from nlentry.storage.models import ApiToken, User, utcnow
+from nlentry.storage.models import ApiToken, User, Workspace, utcnow
 
 _SEPARATOR = "."
 
@@ -36,6 +36,61 @@ class IssuedToken:
 
     id: int
     value: str
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """The user a live token belongs to, with what a request needs to know of them."""
+
+    token_id: int
+    user_id: int
+    workspace_id: int
+    email: str
+    display_name: str
+    locale: str
+    catalog_versions: tuple[int, int]  # (workspace, user)
+
+
+#: Built once: the token row with its user and workspace, by the token's public id.
+_OWNER_BY_PUBLIC_ID = (
+    select(
+        ApiToken.id,
+        ApiToken.secret_hash,
+        User.id,
+        User.workspace_id,
+        User.email,
+        User.display_name,
+        User.locale,
+        User.catalog_version,
+        Workspace.catalog_version,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .join(Workspace, Workspace.id == User.workspace_id)
+    .where(ApiToken.public_id == bindparam("public_id"), ApiToken.revoked_at.is_(None))
+)
+
+
+def token_owner(session: Session, token: str, email: str | None = None) -> TokenOwner | None:
+    """The owner of the live ``token`` (and of ``email``, when given), or ``None``."""
+    public_id = public_id_of(token)
+    if public_id is None:
+        return None
+    row = session.execute(_OWNER_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+    if row is None:
+        return None
+    (token_id, secret_hash, user_id, workspace_id, owner_email, display_name, locale,
+     user_version, workspace_version) = row
+    if not hmac.compare_digest(secret_hash, hash_token(token)):
+        return None
+    if email is not None and normalize_email(email) != owner_email:
+        return None
+    return TokenOwner(token_id, user_id, workspace_id, owner_email, display_name, locale,
+                      (workspace_version, user_version))
+
+
+def normalize_email(email: str) -> str:
+    """How an e-mail address is stored and compared: trimmed, lower case."""
+    return email.strip().lower()
 
 
 def issue_token(session: Session, user: User) -> IssuedToken:

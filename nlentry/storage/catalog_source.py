@@ -1,54 +1,15 @@
-"""What the parser's catalog is built from, and its version counters.
-
-A user's catalog is the workspace's active projects and services plus the
-user's own aliases. ``catalog_version`` on the workspace and on the user are
-bumped on every change, so a cache keyed by both is never stale, even across
-processes.
-"""
+"""What the parser's catalog is built from: the workspace's active projects and
+services plus the user's own aliases (see ``catalog_versions`` for when it changes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nlentry.storage.models import Alias, Project, Service, User, Workspace
-
-
-def bump_workspace_catalog(session: Session, workspace_id: int) -> None:
-    session.execute(
-        update(Workspace)
-        .where(Workspace.id == workspace_id)
-        .values(catalog_version=Workspace.catalog_version + 1)
-    )
-
-
-def bump_user_catalog(session: Session, user_id: int) -> None:
-    session.execute(
-        update(User).where(User.id == user_id).values(catalog_version=User.catalog_version + 1)
-    )
-
-
-def catalog_versions(session: Session, user_id: int) -> tuple[int, int]:
-    row = session.execute(
-        select(Workspace.catalog_version, User.catalog_version)
-        .join(User, User.workspace_id == Workspace.id)
-        .where(User.id == user_id)
-    ).one()
-    return row[0], row[1]
-
-
-def aliases_by_target(session: Session, user_id: int) -> dict[tuple[str, int], list[str]]:
-    """``("project", id)`` / ``("service", id)`` -> the user's aliases, in creation order."""
-    result: dict[tuple[str, int], list[str]] = {}
-    for alias in session.scalars(select(Alias).where(Alias.user_id == user_id).order_by(Alias.id)):
-        if alias.project_id is not None:
-            key = ("project", alias.project_id)
-        else:
-            key = ("service", alias.service_id)
-        result.setdefault(key, []).append(alias.name)
-    return result
+from nlentry.storage.models import Project, Service
+from nlentry.storage.queries.aliases import aliases_by_target
 
 
 def catalog_data(session: Session, user_id: int, workspace_id: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from nlentry.storage.accounts import create_user, find_user, get_or_create_workspace
 from nlentry.storage.api_tokens import IssuedToken, issue_token
-from nlentry.storage.catalog_source import bump_user_catalog, bump_workspace_catalog
+from nlentry.storage.catalog_versions import bump_user_catalog, bump_workspace_catalog
 from nlentry.storage.models import Alias, Client, Project, Service
 
 DEMO_EMAIL = "demo@example.com"

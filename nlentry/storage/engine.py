@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlentry.storage.entry_writer import EntryWriter
@@ -24,6 +26,8 @@ from nlentry.storage.entry_writer import EntryWriter
 DATABASE_URL_ENV = "NLENTRY_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///./nlentry.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+logger = logging.getLogger("nlentry.storage")
 
 
 def database_url(url: str | None = None) -> str:
@@ -144,6 +148,20 @@ class Database:
         """A session for one writing transaction (``BEGIN IMMEDIATE`` on SQLite)."""
         with self._write_lock, self.writer() as session:
             yield session
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def answers(self) -> bool:
+        """Whether the database answers a query now."""
+        try:
+            with self.read() as session:
+                return session.execute(text("SELECT 1")).scalar() == 1
+        except (SQLAlchemyError, OSError):
+            logger.exception("the database does not answer")
+            return False
 
     def dispose(self) -> None:
         self.entry_writer.close()

@@ -21,8 +21,10 @@ A batch that fails is rolled back and its entries are tried again each in a
 transaction of its own, so one bad entry fails alone.
 
 Entries arrive while a commit is running, so the batch grows with the load
-without any waiting on purpose. Nothing here knows about HTTP: an entry's
-answer is made by its ``answer`` function, given the new row's id.
+without any waiting on purpose. Nothing here knows about HTTP or JSON: each
+entry comes with its ``Answer``, opaque bytes made by the API
+(``nlentry.api.idempotency.answer_for``) with a place for the new row's id,
+which the writer fills in and, for a key, keeps beside the claim.
 """
 
 from __future__ import annotations
@@ -55,19 +57,36 @@ def entry_row(user_id: int, values: dict[str, Any], now: dt.datetime) -> dict[st
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A request's answer as opaque bytes: ``before``, the new row's id, ``after``.
+
+    A refusal kept for a key has no row: its body is ``before`` alone.
+    """
+
+    status: int
+    before: bytes
+    after: bytes = b""
+
+    def body(self, entry_id: int | None) -> bytes:
+        if entry_id is None:
+            return self.before
+        return b"%s%d%s" % (self.before, entry_id, self.after)
+
+
 @dataclass(frozen=True)
 class NewEntry:
     """One request's entry: ``row`` to insert, or ``None`` for a refusal kept for its key.
 
-    ``answer(id)`` is the request's answer (status, body) once its row has
-    ``id`` (``None`` for a refusal); it is kept for ``key`` when there is one.
+    ``answer`` is the request's answer once its row has an id; it is kept for
+    ``key`` when there is one.
     """
 
     token_id: int
     user_id: int
     catalog_versions: tuple[int, int]  # (workspace, user) the body was parsed with
     row: dict[str, Any] | None
-    answer: Callable[[int | None], tuple[int, bytes]]
+    answer: Answer
     key: str | None = None
     request_hash: str = ""
 
@@ -123,7 +142,6 @@ class EntryWriter:
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self.batches = 0  # committed transactions, for tests and figures
-        self.entries = 0
 
     def submit(self, entry: NewEntry, done: Done) -> None:
         """Queue ``entry``; ``done`` is called from the writer thread with its outcome."""
@@ -246,13 +264,9 @@ class _Worker:
                 self._drop_connection()
                 raise _CommitFailed from error
         for i, entry_id in inserted:  # answered once the lock is given back
-            try:
-                outcomes[i] = Stored(*entries[i].answer(entry_id))
-            except Exception as error:  # stored, but no answer: that request fails
-                logger.exception("answering a stored entry failed")
-                outcomes[i] = error
+            answer = entries[i].answer
+            outcomes[i] = Stored(answer.status, answer.body(entry_id))
         self._writer.batches += 1
-        self._writer.entries += len(entries)
         return outcomes
 
     def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:
@@ -287,7 +301,7 @@ class _Worker:
             return Claimed(*self._sql.find_claim(cursor, entry.user_id, entry.key, now,
                                                  KEEP_KEYS_FOR))  # fmt: skip
         entry_id = None if entry.row is None else self._sql.insert_entry(cursor, entry.row)
-        status, body = entry.answer(entry_id)
+        status, body = entry.answer.status, entry.answer.body(entry_id)
         self._sql.record_answer(cursor, claim_id, status, body.decode("utf-8"))
         return Stored(status, body)
 
@@ -314,6 +328,7 @@ __all__ = [
     "ENTRY_COLUMNS",
     "MAX_BATCH",
     "REVOKED",
+    "Answer",
     "Claimed",
     "EntryWriter",
     "NewEntry",

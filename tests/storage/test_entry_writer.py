@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from nlentry.storage.api_tokens import revoke_token
-from nlentry.storage.catalog_source import bump_user_catalog
+from nlentry.storage.catalog_versions import bump_user_catalog
 from nlentry.storage.entry_sql import EntrySQL
-from nlentry.storage.entry_writer import REVOKED, NewEntry, Stale, Stored, entry_row
+from nlentry.storage.entry_writer import REVOKED, Answer, NewEntry, Stale, Stored, entry_row
 from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"
@@ -28,7 +28,7 @@ def _entry(account, project_id=None, key=None, versions=(0, 0), token_id=1,
               "duration": 3600, "project_id": project_id}  # fmt: skip
     row = entry_row(account.id, values, utcnow())
     return NewEntry(token_id, account.id, versions, row,
-                    lambda entry_id: (201, f'{{"id":{entry_id}}}'.encode()), key)  # fmt: skip
+                    Answer(201, b'{"id":', b"}"), key)  # fmt: skip
 
 
 def _write_all(app, entries: list[NewEntry]) -> list:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlentry import Entry, message, parse
-from nlentry.api.lookups import workspace_object_or_none
 from nlentry.api.pipeline import Call
 from nlentry.api.request.fields import (
     MAX_BODY_LENGTH,
@@ -23,8 +22,7 @@ from nlentry.api.request.fields import (
     read_text,
 )
 from nlentry.storage.models import Project, Service
-
-OVERRIDES = ("date", "project_id", "service_id", "duration")
+from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 
 @dataclass
@@ -60,7 +58,9 @@ def read_overrides(call: Call, errors: FieldErrors) -> dict[str, Any]:
         ok, id = read_optional_id(fields[name], name, errors)
         if not ok:
             continue
-        if id is not None and workspace_object_or_none(call.session, model, call.caller, id) is None:
+        if id is not None and find_in_workspace(
+            call.session, model, call.caller.workspace_id, id
+        ) is None:
             errors.add(name, "not_found")
             continue
         overrides[name] = id

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from nlentry import message
-from nlentry.api.errors import Invalid
+from nlentry.api.errors import Invalid, not_found
 
 MAX_DURATION = 24 * 60 * 60
 MAX_NAME_LENGTH = 255
@@ -212,3 +212,10 @@ def read_id_list(value: Any, field: str, errors: FieldErrors) -> list[int] | Non
         if 0 < number <= MAX_ID:  # larger ids match nothing anyway
             ids.append(number)
     return ids
+
+
+def path_id(value: object) -> int:
+    """An id from the path; one no row can have is 404 at once."""
+    if isinstance(value, int) and 0 < value <= MAX_ID:
+        return value
+    raise not_found()

@@ -8,112 +8,63 @@ refused with 422, naming it.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.credentials import Caller
-from nlentry.api.errors import Invalid, not_found
+from nlentry.api.errors import Invalid, not_found, or_404
 from nlentry.api.json_shapes import project_json, service_json
-from nlentry.api.lookups import path_id, workspace_object
 from nlentry.api.pipeline import Call, authenticated
-from nlentry.api.request.fields import FieldErrors, read_name_list, read_text
-from nlentry.parsing.words import phrase_words
-from nlentry.storage.catalog_source import bump_user_catalog
-from nlentry.storage.models import Alias, Project, Service
+from nlentry.api.request.fields import FieldErrors, path_id, read_name_list, read_text
+from nlentry.storage.models import Project, Service
+from nlentry.storage.queries import aliases as stored
+from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 _TARGETS = {"project": Project, "service": Service}
 
 
-def normalize_alias(name: str) -> str:
-    return " ".join(phrase_words(name))
+def aliases_of(call: Call, kind: str, target_id: int) -> list[str]:
+    return stored.aliases_of(call.session, call.caller.user_id, kind, target_id)
 
 
-def aliases_of(session: Session, caller: Caller, kind: str, target_id: int) -> list[str]:
-    column = Alias.project_id if kind == "project" else Alias.service_id
-    return list(
-        session.scalars(
-            select(Alias.name)
-            .where(Alias.user_id == caller.user_id, column == target_id)
-            .order_by(Alias.id)
-        )
-    )
-
-
-def replace_aliases(
-    session: Session, caller: Caller, kind: str, target_id: int, names: list[str],
-    errors: FieldErrors, field: str = "aliases",
-) -> None:
+def replace_aliases(call: Call, kind: str, target_id: int, names: list[str],
+                    errors: FieldErrors, field: str = "aliases") -> None:  # fmt: skip
     """Make ``names`` the caller's aliases for this target (422 on a conflict)."""
-    column = Alias.project_id if kind == "project" else Alias.service_id
-    session.execute(delete(Alias).where(Alias.user_id == caller.user_id, column == target_id))
-    session.flush()
-    seen: set[str] = set()
-    for name in names:
-        normalized = normalize_alias(name)
-        if not normalized:
-            errors.add(field, "invalid", prefix=name)
-            continue
-        if normalized in seen:
-            continue
-        seen.add(normalized)
-        _add(session, caller, kind, target_id, name, normalized, errors, field)
+    problems = _raced(call, field, stored.replace_aliases, kind, target_id, names)
+    for name, key in problems:
+        errors.add(field, key, prefix=name)
     errors.raise_if_any()
-    _flush(session, caller, field)
 
 
-def add_alias(
-    session: Session, caller: Caller, kind: str, target_id: int, name: str,
-    errors: FieldErrors, field: str = "alias",
-) -> None:
-    normalized = normalize_alias(name)
-    if not normalized:
-        errors.add(field, "invalid")
+def _add_alias(call: Call, kind: str, target_id: int, name: str, field: str = "alias") -> None:
+    problem = _raced(call, field, stored.add_alias, kind, target_id, name)
+    if problem is not None:
+        errors = call.errors()
+        errors.add(field, problem, prefix=name if problem == "taken" else "")
         errors.raise_if_any()
-    _add(session, caller, kind, target_id, name, normalized, errors, field)
-    errors.raise_if_any()
-    _flush(session, caller, field)
 
 
-def _add(session, caller, kind, target_id, name, normalized, errors, field) -> None:
-    existing = session.scalar(
-        select(Alias).where(Alias.user_id == caller.user_id, Alias.normalized == normalized)
-    )
-    if existing is not None:
-        same = (existing.project_id if kind == "project" else existing.service_id) == target_id
-        if not same:
-            errors.add(field, "taken", prefix=name)
-        return
-    alias = Alias(user_id=caller.user_id, name=name.strip(), normalized=normalized)
-    if kind == "project":
-        alias.project_id = target_id
-    else:
-        alias.service_id = target_id
-    session.add(alias)
-
-
-def _flush(session: Session, caller: Caller, field: str) -> None:
+def _raced(call: Call, field: str, change, *args):
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent request took the same alias
-        session.rollback()
-        errors = FieldErrors(caller.locale)
+        return change(call.session, call.caller.user_id, *args)
+    except stored.AliasRace:
+        errors = call.errors()
         errors.add(field, "taken")
         raise Invalid(errors.errors) from None
-    bump_user_catalog(session, caller.user_id)
+
+
+def _target(call: Call, kind: str):
+    model = _TARGETS[kind]
+    id = path_id(call.path_params["id"])
+    return or_404(find_in_workspace(call.session, model, call.caller.workspace_id, id))
 
 
 def _target_json(call: Call, kind: str, target) -> dict:
-    names = aliases_of(call.session, call.caller, kind, target.id)
+    names = aliases_of(call, kind, target.id)
     return project_json(target, names) if kind == "project" else service_json(target, names)
 
 
 def _create(kind: str):
     def create_alias(call: Call) -> Response:
-        target = workspace_object(
-            call.session, _TARGETS[kind], call.caller, path_id(call.path_params["id"])
-        )
+        target = _target(call, kind)
         errors = call.errors()
         value = call.fields.get("alias", call.fields.get("name"))
         if isinstance(value, list):  # repeated form fields or a JSON list: each a name
@@ -125,7 +76,7 @@ def _create(kind: str):
             names = [name.strip()] if name is not None else []
         errors.raise_if_any()
         for name in names:
-            add_alias(call.session, call.caller, kind, target.id, name, call.errors())
+            _add_alias(call, kind, target.id, name)
         return JSONResponse(_target_json(call, kind, target), 201)
 
     create_alias.__name__ = f"create_{kind}_alias"
@@ -134,21 +85,10 @@ def _create(kind: str):
 
 def _delete(kind: str):
     def delete_alias(call: Call) -> Response:
-        target = workspace_object(
-            call.session, _TARGETS[kind], call.caller, path_id(call.path_params["id"])
-        )
-        column = Alias.project_id if kind == "project" else Alias.service_id
-        normalized = normalize_alias(str(call.path_params["alias"]))
-        result = call.session.execute(
-            delete(Alias).where(
-                Alias.user_id == call.caller.user_id,
-                column == target.id,
-                Alias.normalized == normalized,
-            )
-        )
-        if not normalized or result.rowcount == 0:
+        target = _target(call, kind)
+        name = str(call.path_params["alias"])
+        if not stored.delete_alias(call.session, call.caller.user_id, kind, target.id, name):
             raise not_found()
-        bump_user_catalog(call.session, call.caller.user_id)
         return Response(status_code=204)
 
     delete_alias.__name__ = f"delete_{kind}_alias"

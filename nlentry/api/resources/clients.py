@@ -2,69 +2,64 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
+from nlentry.api.errors import or_404
 from nlentry.api.json_shapes import client_json, project_json
-from nlentry.api.lookups import path_id, workspace_object
 from nlentry.api.pipeline import Call, authenticated
-from nlentry.api.request.fields import FieldErrors, apply_name_and_active
-from nlentry.storage.catalog_source import aliases_by_target, bump_workspace_catalog
-from nlentry.storage.models import Client, Project
+from nlentry.api.request.fields import apply_name_and_active, path_id
+from nlentry.storage.catalog_versions import bump_workspace_catalog
+from nlentry.storage.models import Client
+from nlentry.storage.queries.aliases import aliases_by_target
+from nlentry.storage.queries.workspace_objects import (
+    find_in_workspace,
+    list_in_workspace,
+    projects_by_client,
+    store,
+)
 
 
 def _clients_json(call: Call, clients: list[Client]) -> list[dict]:
     aliases = aliases_by_target(call.session, call.caller.user_id)
-    ids = [c.id for c in clients]
-    projects: dict[int, list[dict]] = {id: [] for id in ids}
-    if ids:
-        rows = call.session.scalars(
-            select(Project).where(Project.client_id.in_(ids)).order_by(Project.id)
-        )
-        for project in rows:
-            projects[project.client_id].append(
-                project_json(project, aliases.get(("project", project.id), []))
-            )
-    return [client_json(c, projects[c.id]) for c in clients]
+    projects = projects_by_client(call.session, [c.id for c in clients])
+    def project(p):
+        return project_json(p, aliases.get(("project", p.id), []))
+
+    return [client_json(c, [project(p) for p in projects[c.id]]) for c in clients]
+
+
+def _own_client(call: Call) -> Client:
+    id = path_id(call.path_params["id"])
+    return or_404(find_in_workspace(call.session, Client, call.caller.workspace_id, id))
 
 
 @authenticated
 def list_clients(call: Call) -> Response:
-    clients = list(
-        call.session.scalars(
-            select(Client).where(Client.workspace_id == call.caller.workspace_id).order_by(Client.id)
-        )
-    )
+    clients = list_in_workspace(call.session, Client, call.caller.workspace_id)
     return JSONResponse(_clients_json(call, clients))
 
 
 @authenticated
 def show_client(call: Call) -> Response:
-    client = workspace_object(call.session, Client, call.caller, path_id(call.path_params["id"]))
-    return JSONResponse(_clients_json(call, [client])[0])
+    return JSONResponse(_clients_json(call, [_own_client(call)])[0])
 
 
 @authenticated(write=True)
 def create_client(call: Call) -> Response:
     client = Client(workspace_id=call.caller.workspace_id, active=True)
     errors = call.errors()
-    _apply_fields(call, client, errors, creating=True)
+    apply_name_and_active(call.fields, client, errors, creating=True)
     errors.raise_if_any()
-    call.session.add(client)
-    call.session.flush()
+    store(call.session, client)
     return JSONResponse(_clients_json(call, [client])[0], 201)
 
 
 @authenticated(write=True)
 def update_client(call: Call) -> Response:
-    client = workspace_object(call.session, Client, call.caller, path_id(call.path_params["id"]))
+    client = _own_client(call)
     errors = call.errors()
-    _apply_fields(call, client, errors, creating=False)
+    apply_name_and_active(call.fields, client, errors, creating=False)
     errors.raise_if_any()
-    call.session.flush()
+    store(call.session, client)
     bump_workspace_catalog(call.session, call.caller.workspace_id)  # the catalog shows clients
     return JSONResponse(_clients_json(call, [client])[0])
-
-
-def _apply_fields(call: Call, client: Client, errors: FieldErrors, *, creating: bool) -> None:
-    apply_name_and_active(call.fields, client, errors, creating=creating)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from nlentry import __version__
-from nlentry.api.errors import logger
 
 
 async def health(request: Request) -> Response:
-    ok = await run_in_threadpool(_database_answers, request.app.state.db)
+    ok = await run_in_threadpool(request.app.state.db.answers)
     status = "ok" if ok else "unavailable"
     return JSONResponse({"status": status, "database": status}, 200 if ok else 503)
-
-
-def _database_answers(db) -> bool:
-    try:
-        with db.read() as session:
-            return session.execute(text("SELECT 1")).scalar() == 1
-    except (SQLAlchemyError, OSError):
-        logger.exception("health check: the database does not answer")
-        return False
 
 
 async def info(request: Request) -> Response:
@@ -34,6 +22,6 @@ async def info(request: Request) -> Response:
         "name": "nlentry",
         "version": __version__,
         "api": "v1",
-        "database": request.app.state.db.engine.dialect.name,
+        "database": request.app.state.db.dialect,
         "endpoints": endpoint_list(),
     })

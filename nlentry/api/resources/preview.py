@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.json_shapes import client_ref, clock
-from nlentry.api.lookups import workspace_object_or_none
+from nlentry.api.json_shapes import clock, project_ref, service_ref
 from nlentry.api.pipeline import Call, authenticated
 from nlentry.api.request.entry_fields import read_entry_input
 from nlentry.storage.models import Project, Service
+from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 
 @authenticated
@@ -21,12 +21,12 @@ def parse_preview(call: Call) -> Response:
     entry_input = read_entry_input(call, body_required=True, need_duration=False)
     values = entry_input.values
     parsed = entry_input.parsed
+    workspace_id = call.caller.workspace_id
     project = service = None
     if values.get("project_id") is not None:
-        project = workspace_object_or_none(call.session, Project, call.caller, values["project_id"])
+        project = find_in_workspace(call.session, Project, workspace_id, values["project_id"])
     if values.get("service_id") is not None:
-        service = workspace_object_or_none(call.session, Service, call.caller, values["service_id"])
-    errors = dict(entry_input.parse_errors)
+        service = find_in_workspace(call.session, Service, workspace_id, values["service_id"])
     return JSONResponse({
         "id": None,
         "body": values["body"],
@@ -35,10 +35,8 @@ def parse_preview(call: Call) -> Response:
         "duration": values.get("duration"),
         "start_time": clock(values.get("start_time")),
         "end_time": clock(values.get("end_time")),
-        "project": None if project is None else {
-            "id": project.id, "name": project.name, "client": client_ref(project.client)
-        },
-        "service": None if service is None else {"id": service.id, "name": service.name},
+        "project": project_ref(project),
+        "service": service_ref(service),
         "user": {"id": call.caller.user_id, "display_name": call.caller.display_name},
         "timer_started_at": None,
         "created_at": None,
@@ -48,5 +46,5 @@ def parse_preview(call: Call) -> Response:
             kind: [candidate.to_dict() for candidate in candidates]
             for kind, candidates in (parsed.candidates.items() if parsed else ())
         },
-        "errors": errors,
+        "errors": dict(entry_input.parse_errors),
     })

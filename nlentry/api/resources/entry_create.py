@@ -1,0 +1,144 @@
+"""``POST /time_entries``: parse on the event loop, store through the writer, answer.
+
+The caller comes from the worker's cache when it can, and so does its
+catalog; the entry writer's transaction (``nlentry.storage.entry_writer``)
+confirms both before the entry is stored (a revoked token is 401, a changed
+catalog means parsing again), and a refusal is only given once a fresh
+lookup confirms them too. The answer is rendered here, before the entry is
+stored, as bytes with a place for the new id (``idempotency.created_answer``);
+with an ``Idempotency-Key`` the writer keeps it beside the key's claim, and a
+422 answer is kept for the key too (and nothing else stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from types import SimpleNamespace
+
+from starlette.responses import Response
+
+from nlentry.api import idempotency
+from nlentry.api.catalog_cache import NotCached
+from nlentry.api.errors import APIError, unauthorized
+from nlentry.api.json_shapes import entry_payload, project_ref, service_ref
+from nlentry.api.pipeline import Call, authenticated, in_thread, look_up_caller
+from nlentry.api.request.entry_fields import read_entry_input
+from nlentry.storage.entry_writer import (
+    REVOKED,
+    Claimed,
+    EntryWriter,
+    NewEntry,
+    Outcome,
+    Stale,
+    entry_row,
+)
+from nlentry.storage.models import Project, Service, utcnow
+from nlentry.storage.queries.workspace_objects import by_id
+
+_ATTEMPTS = 5  # parses of one request, should the catalog change meanwhile
+_LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
+
+
+@authenticated(on_loop=True)
+async def create_entry(call: Call) -> Response:
+    state = call.state
+    credentials = call.credentials
+    for _ in range(_ATTEMPTS):
+        try:
+            entry = await _new_entry(call)
+        except APIError:
+            fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
+            if fresh.catalog_versions == call.caller.catalog_versions:
+                raise
+            call = replace(call, caller=fresh)  # parsed with an old catalog: again
+            continue
+        outcome = await _store(state.db.entry_writer, entry)
+        if outcome is REVOKED:
+            state.callers.forget(credentials)
+            raise unauthorized()
+        if isinstance(outcome, Stale):
+            call = replace(call, caller=replace(call.caller, catalog_versions=outcome.catalog_versions))
+            state.callers.put(credentials, call.caller)
+            continue
+        if isinstance(outcome, Claimed):
+            return idempotency.replay(call, outcome, entry.request_hash)
+        return Response(outcome.body, outcome.status, media_type="application/json")
+    raise RuntimeError(f"the catalog changed {_ATTEMPTS} times while parsing")
+
+
+async def _new_entry(call: Call) -> NewEntry:
+    """The entry to store (or, with a key, the refusal to keep); 422 without a key.
+
+    Parsing needs no database once the caller's catalog is cached and no
+    project or service id is given: then it runs right here, on the event
+    loop; else in a thread, with a session to read what is missing.
+    """
+    key = idempotency.read_key(call)
+    if call.state.catalogs.has(call.caller) and _LOOKED_UP.isdisjoint(call.fields):
+        try:
+            return _prepare_entry(call, key)
+        except NotCached:  # dropped from the cache meanwhile
+            pass
+    return await in_thread(call.state, _prepare_entry_reading, call, key)
+
+
+def _prepare_entry_reading(call: Call, key: str | None) -> NewEntry:
+    with call.state.db.read() as session:
+        return _prepare_entry(replace(call, session=session), key)
+
+
+def _prepare_entry(call: Call, key: str | None) -> NewEntry:
+    caller = call.caller
+    request_hash = idempotency.fingerprint(call.fields) if key is not None else ""
+    try:
+        values = read_entry_input(call, body_required=True, need_duration=True).values
+    except APIError as error:
+        if key is None:
+            raise
+        row, answer = None, idempotency.refusal_answer(error)
+    else:
+        row = entry_row(caller.user_id, values, utcnow())
+        project = _project(call, values.get("project_id"))
+        service = _service(call, values.get("service_id"))
+        draft = SimpleNamespace(**row, id=None, timer_started_at=None)
+        payload = entry_payload(draft, project, service, caller.user_id, caller.display_name,
+                                row["created_at"])  # fmt: skip
+        answer = idempotency.created_answer(payload)
+    return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, row, answer,
+                    key, request_hash)  # fmt: skip
+
+
+def _project(call: Call, id: int | None) -> dict | None:
+    if id is None:
+        return None
+    item = call.state.catalogs.item(call.session, call.caller, "project", id)
+    if item is None:  # not in the catalog (archived): read it
+        return project_ref(by_id(call.session, Project, id))
+    return project_ref(item)
+
+
+def _service(call: Call, id: int | None) -> dict | None:
+    if id is None:
+        return None
+    item = call.state.catalogs.item(call.session, call.caller, "service", id)
+    if item is None:
+        return service_ref(by_id(call.session, Service, id))
+    return service_ref(item)
+
+
+async def _store(writer: EntryWriter, entry: NewEntry) -> Outcome:
+    """Hand ``entry`` to the writer thread and wait for its committed outcome."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome: Outcome | BaseException) -> None:  # on the event loop
+        if future.done():  # the request was cancelled meanwhile
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    writer.submit(entry, lambda outcome: loop.call_soon_threadsafe(settle, outcome))
+    return await future

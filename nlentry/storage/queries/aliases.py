@@ -1,0 +1,130 @@
+"""A user's aliases: one alias names one project or service of that user.
+
+Names are compared by their normalised words (``nlentry.parsing.normalize_name``),
+as the parser's catalog matches them. Problems are answered as keys
+(``"invalid"``: no word in it; ``"taken"``: the user's alias for something
+else) for the caller to word; every change bumps the user's catalog version.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nlentry.parsing.words import phrase_words
+from nlentry.storage.catalog_versions import bump_user_catalog
+from nlentry.storage.models import Alias
+
+
+class AliasRace(Exception):
+    """A concurrent request took the same alias; the transaction was rolled back."""
+
+
+def normalize_alias(name: str) -> str:
+    return " ".join(phrase_words(name))
+
+
+def _column(kind: str):
+    return Alias.project_id if kind == "project" else Alias.service_id
+
+
+def aliases_of(session: Session, user_id: int, kind: str, target_id: int) -> list[str]:
+    """The user's aliases of one project or service, in the order they were made."""
+    return list(
+        session.scalars(
+            select(Alias.name)
+            .where(Alias.user_id == user_id, _column(kind) == target_id)
+            .order_by(Alias.id)
+        )
+    )
+
+
+def aliases_by_target(session: Session, user_id: int) -> dict[tuple[str, int], list[str]]:
+    """``("project", id)`` / ``("service", id)`` -> the user's aliases, in creation order."""
+    result: dict[tuple[str, int], list[str]] = {}
+    for alias in session.scalars(select(Alias).where(Alias.user_id == user_id).order_by(Alias.id)):
+        if alias.project_id is not None:
+            key = ("project", alias.project_id)
+        else:
+            key = ("service", alias.service_id)
+        result.setdefault(key, []).append(alias.name)
+    return result
+
+
+def replace_aliases(
+    session: Session, user_id: int, kind: str, target_id: int, names: list[str]
+) -> list[tuple[str, str]]:
+    """Make ``names`` the user's aliases of the target: the problems ``(name, key)``;
+    stored only when there are none."""
+    session.execute(delete(Alias).where(Alias.user_id == user_id, _column(kind) == target_id))
+    session.flush()
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name in names:
+        normalized = normalize_alias(name)
+        if not normalized:
+            problems.append((name, "invalid"))
+            continue
+        if normalized in seen:
+            continue
+        seen.add(normalized)
+        problem = _add(session, user_id, kind, target_id, name, normalized)
+        if problem:
+            problems.append((name, problem))
+    if not problems:
+        _flush(session, user_id)
+    return problems
+
+
+def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> str | None:
+    """Add one alias (kept as it is when the user has it for the target already):
+    the problem key, or ``None`` once stored."""
+    normalized = normalize_alias(name)
+    if not normalized:
+        return "invalid"
+    problem = _add(session, user_id, kind, target_id, name, normalized)
+    if problem is None:
+        _flush(session, user_id)
+    return problem
+
+
+def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> bool:
+    """Remove the user's alias ``name`` of the target; whether there was one."""
+    normalized = normalize_alias(name)
+    if not normalized:
+        return False
+    result = session.execute(
+        delete(Alias).where(
+            Alias.user_id == user_id, _column(kind) == target_id, Alias.normalized == normalized
+        )
+    )
+    if result.rowcount == 0:
+        return False
+    bump_user_catalog(session, user_id)
+    return True
+
+
+def _add(session, user_id, kind, target_id, name, normalized) -> str | None:
+    existing = session.scalar(
+        select(Alias).where(Alias.user_id == user_id, Alias.normalized == normalized)
+    )
+    if existing is not None:
+        same = (existing.project_id if kind == "project" else existing.service_id) == target_id
+        return None if same else "taken"
+    alias = Alias(user_id=user_id, name=name.strip(), normalized=normalized)
+    if kind == "project":
+        alias.project_id = target_id
+    else:
+        alias.service_id = target_id
+    session.add(alias)
+    return None
+
+
+def _flush(session: Session, user_id: int) -> None:
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent request took the same alias
+        session.rollback()
+        raise AliasRace from None
+    bump_user_catalog(session, user_id)

@@ -6,9 +6,10 @@ import argparse
 import os
 import sys
 
+from nlentry import available_locales
+
 # The storage layer (SQLAlchemy, Alembic) is imported inside each command, so
 # that ``nlentry parse`` starts without it.
-DEMO_SENTENCE = "2,5 uur met Rowan aan Timi gewerkt"
 
 
 def add_server_commands(commands) -> None:
@@ -27,7 +28,8 @@ def add_server_commands(commands) -> None:
     add = user.add_parser("add", help="create a user and print its API token")
     add.add_argument("email")
     add.add_argument("--workspace", default="Default")
-    add.add_argument("--locale", choices=("nl", "en"), default="nl")
+    add.add_argument("--locale", choices=available_locales(), default="nl",
+                     help="the user's language (the locale files found)")
     add.add_argument("--name", help="display name (default: the part before @)")
     add.add_argument("--database-url")
     add.set_defaults(run=run_user_add)
@@ -109,7 +111,7 @@ def unshared_limits_warning(workers: int, environ=os.environ) -> str | None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from nlentry.storage.demo import seed_demo
+    from nlentry.storage.demo import demo_data, seed_demo
     from nlentry.storage.engine import DATABASE_URL_ENV
 
     warning = unshared_limits_warning(args.workers)
@@ -124,10 +126,11 @@ def run_serve(args: argparse.Namespace) -> int:
             token = seed_demo(session)
             session.commit()
         base = f"http://{args.host}:{args.port}/api/v1"
-        print(f"demo user: demo@example.com\ntoken: {token.value}")
+        demo = demo_data()["demo"]
+        print(f"demo user: {demo['email']}\ntoken: {token.value}")
         print(f"curl -s -X POST {base}/time_entries.json "
               f"-H 'Authorization: Bearer {token.value}' "
-              f"--data-urlencode 'body={DEMO_SENTENCE}'", flush=True)
+              f"--data-urlencode 'body={demo['sentence']}'", flush=True)
     db.dispose()
     uvicorn.run(
         "nlentry.api.app:app_from_env",

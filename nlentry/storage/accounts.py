@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nlentry.parsing.lexicon import available_locales
 from nlentry.storage.api_tokens import IssuedToken, issue_token, normalize_email
 from nlentry.storage.models import User, Workspace
-
-LOCALES = ("nl", "en")
 
 
 class AccountError(ValueError):
@@ -40,8 +39,9 @@ def create_user(
     email = normalize_email(email)
     if "@" not in email or len(email) > 255:
         raise AccountError(f"not an e-mail address: {email!r}")
-    if locale not in LOCALES:
-        raise AccountError(f"locale must be one of {', '.join(LOCALES)}")
+    locales = available_locales()
+    if locale not in locales:
+        raise AccountError(f"locale must be one of {', '.join(locales)}")
     if session.scalar(select(func.count()).where(User.email == email)):
         raise AccountError(f"a user {email} exists already")
     user = User(

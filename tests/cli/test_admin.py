@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
 from nlentry.cli.main import main
 
+FIXTURE_LOCALES = Path(__file__).resolve().parents[1] / "fixtures" / "locales"
 
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NLENTRY_DATABASE_URL": database_url}
+
+def run_cli(database_url: str, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NLENTRY_DATABASE_URL": database_url, **env_vars}
     return subprocess.run([sys.executable, "-m", "nlentry.cli", *args], env=env, check=False,
                           capture_output=True, text=True, timeout=120)
 
@@ -35,6 +38,22 @@ def test_user_add_prints_only_the_token_and_it_works(database_url):
         app.state.db.dispose()
     again = run_cli(database_url, "user", "add", "NEW@acme.nl")
     assert again.returncode == 1 and again.stdout == ""
+
+
+def test_a_user_locale_is_any_locale_file_found(database_url):
+    refused = run_cli(database_url, "user", "add", "anna@acme.de", "--locale", "de")
+    assert refused.returncode == 2 and "invalid choice: 'de'" in refused.stderr
+    done = run_cli(database_url, "user", "add", "anna@acme.de", "--locale", "de",
+                   NLENTRY_LOCALE_PATH=str(FIXTURE_LOCALES))
+    assert done.returncode == 0, done.stderr
+    app = create_app(database_url)
+    try:
+        with app.state.db.read() as session:
+            from nlentry.storage import find_user
+
+            assert find_user(session, "anna@acme.de").locale == "de"
+    finally:
+        app.state.db.dispose()
 
 
 def test_token_revoke_by_token_and_by_email(database_url, capsys):

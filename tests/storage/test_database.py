@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from nlentry.storage import Database, migrate
 from nlentry.storage.api_tokens import find_token
-from nlentry.storage.demo import DEMO_EMAIL, seed_demo
+from nlentry.storage.demo import demo_data, seed_demo
 
 
 def test_migrations_create_every_table_and_run_twice(database_url):
@@ -44,7 +44,7 @@ def test_demo_seed_gives_a_working_token_and_the_spec_catalog(database_url):
             session.commit()
         with db.read() as session:
             row = find_token(session, token.value)
-            assert row is not None and row.user.email == DEMO_EMAIL
+            assert row is not None and row.user.email == demo_data()["demo"]["email"]
             names = session.execute(text("SELECT id, name FROM projects ORDER BY id")).all()
         assert (2, "Timi") in names and (3327, "Website") in names
         with db.write() as session:  # seeding again only issues another token

@@ -23,7 +23,7 @@ the rows in each database match the 2xx answers: every 2xx answer has its
 row, and the only rows beyond them are requests that were still in flight
 when wrk stopped (sent, but their answer never read).
 
-Targets (issue 3): full path >= 1,500 POST/s, p99 < 50 ms, >= 0.55 of the
+Targets: full path >= 1,500 POST/s, p99 < 50 ms, >= 0.55 of the
 bare ceiling, no request lost.
 """
 

@@ -14,7 +14,7 @@ list when it is absent). Every sentence is parsed with a catalog of at least
   sentences (one timed round after a warm-up), and how many times slower it is;
 * ``import nlentry`` plus the first parse in a fresh interpreter (median of 5).
 
-Targets (issue 2): median <= 150 us, >= 20x faster than search_dates,
+Targets: median <= 150 us, >= 20x faster than search_dates,
 import + first parse < 0.5 s.
 """
 

@@ -1,4 +1,4 @@
-"""Issue 4, item 4: SIGKILL mid-load loses no acknowledged entry (scripts/crash_test.py)."""
+"""SIGKILL mid-load loses no acknowledged entry (scripts/crash_test.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 4, item 3: exactly once, against a real server, on SQLite and PostgreSQL.
+"""Exactly once, against a real server, on SQLite and PostgreSQL.
 
 ``nlentry serve --workers 2`` (two processes racing on one store), the rate
 limit lifted with ``NLENTRY_RATE_LIMIT`` so 429s cannot hide anything; rows

@@ -1,4 +1,4 @@
-"""Issue 4, item 7: slow clients are cut off, floods are refused without slowing others.
+"""Slow clients are cut off, floods are refused without slowing others.
 
 * A client that announces a body with ``Content-Length`` and then sends one
   byte a second is answered ``408 {"message": "request timeout"}`` and

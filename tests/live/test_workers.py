@@ -1,4 +1,4 @@
-"""Issue 4, item 5: two workers on one store (PostgreSQL) sharing counts in Redis.
+"""Two workers on one store (PostgreSQL) sharing counts in Redis.
 
 ``nlentry serve --workers 2`` with ``NLENTRY_DATABASE_URL`` on a fresh
 PostgreSQL database and ``NLENTRY_REDIS_URL`` on an emptied Redis database,

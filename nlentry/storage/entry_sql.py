@@ -93,9 +93,9 @@ class EntrySQL:
         and each time the writer thread must win it back from the busy event
         loop while it holds the database's write lock, so fewer calls mean a
         shorter turn for every worker. The ids follow from ``lastrowid``: in a
-        writing transaction, SQLite gives each new row the largest rowid + 1
-        (https://sqlite.org/autoinc.html), so one statement's rows get
-        consecutive ids, in the order of its VALUES. PostgreSQL promises no
+        writing transaction, SQLite gives each new row of an ``AUTOINCREMENT``
+        table the largest rowid it ever held + 1 (https://sqlite.org/autoinc.html),
+        so one statement's rows get consecutive ids, in the order of its VALUES. PostgreSQL promises no
         order for a multi-row ``RETURNING``, so there each row has its own
         statement.
         """

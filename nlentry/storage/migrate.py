@@ -24,8 +24,16 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the database at ``engine`` up to ``revision``."""
+    """Bring the database at ``engine`` up to ``revision``.
+
+    On SQLite foreign keys are off while the migrations run (a table rebuilt
+    by a migration is dropped and created again; with foreign keys on, the
+    drop would delete the rows that refer to it) and checked after.
+    """
     config = alembic_config(engine)
+    if engine.dialect.name == "sqlite":
+        _migrate_sqlite(engine, config, revision)
+        return
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
@@ -40,3 +48,18 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                     text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK}
                 )
                 connection.commit()
+
+
+def _migrate_sqlite(engine: Engine, config: Config, revision: str) -> None:
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection  # no transaction is open yet
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

@@ -185,3 +185,12 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# SQLite gives a new row the largest rowid + 1, so without AUTOINCREMENT a
+# deleted newest row's id comes back: a retried DELETE of it, or an
+# idempotent replay naming it, would then hit someone else's row. With
+# AUTOINCREMENT an id is never used twice (PostgreSQL's sequences never reuse
+# one either). Migration 0002 rebuilds the tables of existing databases.
+for _table in Base.metadata.tables.values():
+    _table.dialect_kwargs["sqlite_autoincrement"] = True

@@ -1,0 +1,82 @@
+"""Ids are never used twice, on a new database and on one upgraded from revision 0001."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from nlentry.storage import Database, create_user, get_or_create_workspace, migrate
+from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
+
+ENTRIES = "/api/v1/time_entries.json"
+
+
+def test_a_deleted_newest_entry_keeps_its_id(client, alice):
+    first = client.post(ENTRIES, data={"body": "1 uur werk"}, headers=alice.headers).json()
+    newest = client.post(ENTRIES, data={"body": "2 uur werk"}, headers=alice.headers).json()
+    assert client.delete(f"/api/v1/time_entries/{newest['id']}.json",
+                         headers=alice.headers).status_code == 204  # fmt: skip
+    again = client.post(ENTRIES, data={"body": "3 uur werk"}, headers=alice.headers).json()
+    assert again["id"] > newest["id"] > first["id"]
+    # a retried DELETE of the old id removes nothing
+    retried = client.delete(f"/api/v1/time_entries/{newest['id']}.json", headers=alice.headers)
+    assert retried.status_code == 404
+    shown = client.get(f"/api/v1/time_entries/{again['id']}.json", headers=alice.headers)
+    assert shown.status_code == 200 and shown.json()["duration"] == 3 * 3600
+
+
+def _entry(user_id: int, hours: int, **extra) -> TimeEntry:
+    now = utcnow()
+    return TimeEntry(user_id=user_id, body=f"{hours} uur", description="", date=dt.date(2026, 3, 1),
+                     duration=hours * 3600, created_at=now, updated_at=now, **extra)  # fmt: skip
+
+
+def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
+    path = tmp_path / "old.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        migrate(db.engine, "0001")  # the schema as it was before AUTOINCREMENT
+        with db.write() as session:
+            workspace = get_or_create_workspace(session, "Acme")
+            user, _ = create_user(session, "old@acme.nl", workspace=workspace)
+            project = Project(workspace_id=workspace.id, name="Timi", active=True)
+            session.add(project)
+            session.flush()
+            session.add(Alias(user_id=user.id, name="Rowan", normalized="rowan",
+                              project_id=project.id))  # fmt: skip
+            entries = [_entry(user.id, hours, project_id=project.id) for hours in (1, 2, 3)]
+            entries.append(_entry(user.id, 0, timer_started_at=utcnow()))  # a running timer
+            session.add_all(entries)
+            session.flush()
+            user_id, project_id = user.id, project.id
+            ids = sorted(entry.id for entry in entries)
+            session.commit()
+        sql = sqlite3.connect(path).execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'time_entries'").fetchone()[0]
+        assert "AUTOINCREMENT" not in sql  # the old schema, which reuses ids
+
+        migrate(db.engine)
+
+        with sqlite3.connect(path) as raw:
+            schema = dict(raw.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
+            assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert "AUTOINCREMENT" in schema["time_entries"]
+        assert "WHERE timer_started_at IS NOT NULL" in schema["uq_time_entries_running_timer"]
+        with db.write() as session:
+            assert sorted(session.scalars(select(TimeEntry.id))) == ids  # every row, its id kept
+            assert session.scalar(select(Alias.project_id)) == project_id
+            session.delete(session.get(TimeEntry, ids[-1]))  # the newest
+            session.flush()
+            entry = _entry(user_id, 5)
+            session.add(entry)
+            session.flush()
+            assert entry.id > ids[-1]
+            session.add_all([_entry(user_id, 0, timer_started_at=utcnow()) for _ in range(2)])
+            with pytest.raises(IntegrityError):  # still one running timer per user
+                session.flush()
+    finally:
+        db.dispose()

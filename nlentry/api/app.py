@@ -20,12 +20,13 @@ from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_time
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
 from nlentry.api.routes import routes
+from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
 from nlentry.storage.models import utcnow
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
-DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_MAX_BODY_BYTES = MAX_REQUEST_BYTES
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
 GIL_SWITCH_SECONDS = 0.0002
@@ -36,7 +37,7 @@ logger = logging.getLogger("nlentry.api")
 def create_app(
     database_url: str | None = None,
     *,
-    rate_limit_per_minute: int = 120,
+    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
     redis_url: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     body_timeout: float | None = None,
@@ -113,6 +114,6 @@ def app_from_env() -> Starlette:
     """A factory for uvicorn (``--factory``): configured by environment variables."""
     return create_app(
         os.environ.get("NLENTRY_DATABASE_URL"),
-        rate_limit_per_minute=int(os.environ.get(RATE_LIMIT_ENV, "120")),
+        rate_limit_per_minute=int(os.environ.get(RATE_LIMIT_ENV, DEFAULT_RATE_LIMIT_PER_MINUTE)),
         redis_url=os.environ.get(REDIS_URL_ENV) or None,
     )

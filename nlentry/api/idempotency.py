@@ -19,10 +19,10 @@ from starlette.responses import Response
 from nlentry.api.errors import APIError
 from nlentry.api.pipeline import Call
 from nlentry.api.request.fields import FieldErrors
+from nlentry.limits import MAX_IDEMPOTENCY_KEY_LENGTH
 from nlentry.storage.entry_writer import Answer, Claimed
 
 HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 128
 
 
 def read_key(call: Call) -> str | None:
@@ -33,7 +33,7 @@ def read_key(call: Call) -> str | None:
     errors = FieldErrors(call.locale)
     if not key.strip():
         errors.add(HEADER, "blank")
-    elif len(key) > MAX_KEY_LENGTH:
+    elif len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         errors.add(HEADER, "too_long")
     errors.raise_if_any()
     return key

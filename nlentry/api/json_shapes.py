@@ -1,4 +1,8 @@
-"""The JSON shapes of clients, projects, services and time entries."""
+"""The JSON shapes of clients, projects, services and time entries.
+
+Built as plain dicts (fast); ``nlentry.api.response_models`` declares the
+same shapes for the OpenAPI document.
+"""
 
 from __future__ import annotations
 
@@ -98,3 +102,4 @@ def entry_payload(
         "created_at": timestamp(entry.created_at),
         "updated_at": timestamp(entry.updated_at),
     }
+

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
+from pydantic import BaseModel
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,7 +47,7 @@ from nlentry.api.credentials import (
 )
 from nlentry.api.errors import APIError, unauthorized
 from nlentry.api.request.body import read_fields
-from nlentry.api.request.fields import FieldErrors
+from nlentry.api.request.fields import FieldErrors, read_model
 
 
 @dataclass
@@ -79,6 +80,13 @@ class Call:
 
     def errors(self) -> FieldErrors:
         return FieldErrors(self.caller.locale)
+
+    def read(self, model: type[BaseModel], fields: Any = None) -> dict[str, Any]:
+        """The given fields of ``model`` (default: from the body), read; else 422."""
+        errors = self.errors()
+        values = read_model(model, self.fields if fields is None else fields, errors)
+        errors.raise_if_any()
+        return values
 
 
 Handler = Callable[[Call], Response]

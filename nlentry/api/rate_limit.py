@@ -39,9 +39,11 @@ from urllib.parse import urlsplit
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
+from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE
+
 logger = logging.getLogger("nlentry.api")
 
-DEFAULT_PER_MINUTE = 120
+DEFAULT_PER_MINUTE = DEFAULT_RATE_LIMIT_PER_MINUTE
 REDIS_TIMEOUT_SECONDS = 0.5
 REDIS_RETRY_SECONDS = 5.0
 _NAMESPACE = "nlentry"

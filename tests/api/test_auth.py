@@ -1,4 +1,4 @@
-"""Authentication: the four ways of api.md, and 401 for everything else."""
+"""Authentication: the four ways of docs/api.md, and 401 for everything else."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ refused once revoked, and random.
   what a login compares the secret with, on a good and on a failed login.
 * All logs (root, ``nlentry``, ``uvicorn*``, ``starlette``, ``sqlalchemy*``,
   ``httpx`` at DEBUG, plus whatever reaches stdout and stderr) of a failed and a
-  good login in each of the four auth styles of api.md, in process and through
+  good login in each of the four auth styles of docs/api.md, in process and through
   a real uvicorn server configured as ``nlentry serve`` configures it, hold no
   token.
 """
@@ -64,7 +64,7 @@ def token_variants(token: str) -> set[str]:
 
 
 def auth_styles(email: str, token: str) -> list[tuple[str, str, dict]]:
-    """``(style, method, request kwargs)`` for every way api.md lets a client log in."""
+    """``(style, method, request kwargs)`` for every way docs/api.md lets a client log in."""
     basic = base64.b64encode(f"{email}:{token}".encode()).decode()
     basic_alone = base64.b64encode(f"{token}:".encode()).decode()
     return [

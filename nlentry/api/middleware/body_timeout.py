@@ -24,8 +24,10 @@ import json
 import math
 import os
 
+from nlentry.limits import DEFAULT_BODY_TIMEOUT_SECONDS
+
 BODY_TIMEOUT_ENV = "NLENTRY_BODY_TIMEOUT"
-DEFAULT_BODY_TIMEOUT = 10.0
+
 _BODY = json.dumps({"message": "request timeout"}).encode()
 
 
@@ -36,7 +38,7 @@ class _BodyTimedOut(Exception):
 def body_timeout_from_env() -> float:
     value = os.environ.get(BODY_TIMEOUT_ENV, "").strip()
     if not value:
-        return DEFAULT_BODY_TIMEOUT
+        return DEFAULT_BODY_TIMEOUT_SECONDS
     try:
         seconds = float(value)
     except ValueError:

@@ -25,10 +25,10 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
 
 from nlentry.api.errors import APIError, Invalid, bad_request
+from nlentry.limits import MAX_JSON_DEPTH
 
 _WRAPPERS = ("time_entry", "project", "client", "service", "alias")
 _NESTED = re.compile(r"^(?:[a-z_]+)\[([A-Za-z_]+)\]$")
-_MAX_JSON_DEPTH = 32
 UNREADABLE_TEXT = "is not valid Unicode text (it has a lone surrogate)"
 
 
@@ -120,7 +120,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise bad_request("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise bad_request("the body must be a JSON object")
-    if _depth(data) > _MAX_JSON_DEPTH:
+    if _depth(data) > MAX_JSON_DEPTH:
         raise bad_request("the body is nested too deeply")
     fields: dict[str, Any] = {}
     for key, value in data.items():
@@ -177,7 +177,7 @@ def _depth(value: Any) -> int:
     depth, level = 0, [value]
     while level:
         depth += 1
-        if depth > _MAX_JSON_DEPTH:
+        if depth > MAX_JSON_DEPTH:
             return depth
         following = []
         for item in level:

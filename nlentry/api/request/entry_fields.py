@@ -11,18 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from nlentry import Entry, message, parse
 from nlentry.api.pipeline import Call
-from nlentry.api.request.fields import (
-    MAX_BODY_LENGTH,
-    FieldErrors,
-    read_date,
-    read_duration,
-    read_optional_id,
-    read_text,
-)
+from nlentry.api.request.fields import FieldErrors, read_model
 from nlentry.storage.models import Project, Service
 from nlentry.storage.queries.workspace_objects import find_in_workspace
+
+_OVERRIDES = ("date", "duration", "project_id", "service_id")
+_LOOKED_UP = (("project_id", Project), ("service_id", Service))
 
 
 @dataclass
@@ -34,37 +32,19 @@ class EntryInput:
     parse_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def read_body_field(call: Call, errors: FieldErrors, *, required: bool = True) -> str | None:
-    return read_text(
-        call.fields.get("body"), "body", errors, max_length=MAX_BODY_LENGTH, required=required
-    )
-
-
-def read_overrides(call: Call, errors: FieldErrors) -> dict[str, Any]:
-    """The explicitly given fields, validated (422 messages go to ``errors``)."""
-    fields = call.fields
-    overrides: dict[str, Any] = {}
-    if "date" in fields:
-        date = read_date(fields["date"], "date", errors)
-        if date is not None:
-            overrides["date"] = date
-    if "duration" in fields:
-        duration = read_duration(fields["duration"], "duration", errors)
-        if duration is not None:
-            overrides["duration"] = duration
-    for name, model in (("project_id", Project), ("service_id", Service)):
-        if name not in fields:
-            continue
-        ok, id = read_optional_id(fields[name], name, errors)
-        if not ok:
-            continue
+def read_fields(call: Call, fields: type[BaseModel], errors: FieldErrors) -> tuple[str | None, dict]:
+    """The body (None when not given) and the explicitly given overrides, validated
+    (422 messages go to ``errors``); an id must name a project or service of the workspace."""
+    values = read_model(fields, call.fields, errors)
+    overrides = {name: values[name] for name in _OVERRIDES if name in values}
+    for name, model in _LOOKED_UP:
+        id = overrides.get(name)
         if id is not None and find_in_workspace(
             call.session, model, call.caller.workspace_id, id
         ) is None:
             errors.add(name, "not_found")
-            continue
-        overrides[name] = id
-    return overrides
+            del overrides[name]
+    return values.get("body"), overrides
 
 
 def parse_body(call: Call, body: str, today: dt.date | None = None) -> Entry:
@@ -90,16 +70,15 @@ def values_from(parsed: Entry) -> dict[str, Any]:
     }
 
 
-def read_entry_input(call: Call, *, body_required: bool, need_duration: bool) -> EntryInput:
-    """Validate the fields and parse the body (when given); 422 on invalid fields.
+def read_entry_input(call: Call, fields: type[BaseModel], *, need_duration: bool) -> EntryInput:
+    """Validate the ``fields`` and parse the body (when given); 422 on invalid fields.
 
     With ``need_duration``, an entry that ends up without a duration is
     refused, naming ``duration``, and so is any other parse error on a field
     that was not overridden.
     """
     errors = call.errors()
-    body = read_body_field(call, errors, required=body_required)
-    overrides = read_overrides(call, errors)
+    body, overrides = read_fields(call, fields, errors)
     errors.raise_if_any()
     result = EntryInput()
     if body is not None:

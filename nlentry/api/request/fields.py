@@ -1,27 +1,47 @@
-"""Reading request fields into typed values, collecting messages per field.
+"""The types of request fields (pydantic), and reading fields into them with localized messages.
 
-Form fields arrive as strings and JSON fields as JSON types; both are read
-the same way. Messages come from the user's locale (``nlentry.message``).
+Form fields arrive as strings and JSON fields as JSON types; the types here
+read both the Timi way (``yes``/``1``/``on`` booleans, ``27-03-2016`` dates,
+comma-separated id lists, a blank id clears, ...). Each type raises a
+``PydanticCustomError`` whose type is the key of its message
+(``nlentry.message``: ``not_a_number``, ``blank``, ``invalid``, ...);
+``read_model`` turns pydantic's errors into those messages in the caller's
+locale, one per field. Limits come from ``nlentry.limits``, and the JSON
+Schema of each type (for the OpenAPI document) from the same declaration.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from nlentry import message
 from nlentry.api.errors import Invalid, not_found
-
-MAX_DURATION = 24 * 60 * 60
-MAX_NAME_LENGTH = 255
-MAX_BODY_LENGTH = 10_000
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
+from nlentry.limits import (
+    MAX_BODY_LENGTH,
+    MAX_DURATION_SECONDS,
+    MAX_ID,
+    MAX_INTEGER_DIGITS,
+    MAX_NAME_LENGTH,
+    MAX_PER_PAGE,
+)
 
 # ASCII digits only: ``\d`` would take "٣" (Arabic-Indic three) as 3
-_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_INTEGER_DIGITS}}}")
 _TRUE = {"true", "1", "yes", "on", "t"}
 _FALSE = {"false", "0", "no", "off", "f"}
 
@@ -48,73 +68,102 @@ class FieldErrors:
             raise Invalid(self.errors)
 
 
+#: The message keys the readers here raise.
+READER_KEYS = frozenset({"not_a_number", "invalid", "blank", "too_long", "invalid_date"})
+
+
+def refuse(key: str) -> PydanticCustomError:
+    """The error a reader raises: its type is the message key."""
+    return PydanticCustomError(key, key)
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Annotated metadata: the message key for a pydantic constraint error of this field,
+    e.g. ``Messages(less_than_equal="duration_too_long")``."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def __init__(self, **keys: str):
+        object.__setattr__(self, "keys", keys)
+
+
+#: pydantic's own error types, as message keys (a field's ``Messages`` come first).
+PYDANTIC_KEYS = {
+    "missing": "blank",
+    "string_too_long": "too_long",
+    "string_too_short": "blank",
+    "greater_than_equal": "must_be_positive",
+}
+
+
+# --- dates ----------------------------------------------------------------------------
+
+#: The accepted dates, ``(format, example, name)``, tried in this order: ``%-d`` and ``%-m``
+#: take one or two digits, ``%d`` and ``%m`` two, ``%Y`` four, all ASCII.
+DATE_FORMATS = (
+    ("%-d-%-m-%Y", "27-03-2016", "day-month-year"),
+    ("%Y-%m-%d", "2016-03-27", "ISO"),
+)
+_DIRECTIVES = {  # directive: (its part of the date, its pattern)
+    "%-d": ("day", "[0-9]{1,2}"), "%d": ("day", "[0-9]{2}"),
+    "%-m": ("month", "[0-9]{1,2}"), "%m": ("month", "[0-9]{2}"),
+    "%Y": ("year", "[0-9]{4}"),
+}
+_DIRECTIVE = re.compile("|".join(re.escape(d) for d in sorted(_DIRECTIVES, key=len, reverse=True)))
+
+
+def _date_pattern(format: str, groups: bool = True) -> str:
+    def directive(match: re.Match) -> str:
+        part, pattern = _DIRECTIVES[match.group()]
+        return f"(?P<{part}>{pattern})" if groups else pattern
+
+    return _DIRECTIVE.sub(directive, format)
+
+
+_DATES = [re.compile(_date_pattern(format)) for format, _, _ in DATE_FORMATS]
+DATE_PATTERN = "^(" + "|".join(_date_pattern(f, groups=False) for f, _, _ in DATE_FORMATS) + ")$"
+DATE_DESCRIPTION = " or ".join(f"`{example}` ({name})" for _, example, name in DATE_FORMATS)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, str):
+        text = value.strip()
+        for pattern in _DATES:
+            match = pattern.fullmatch(text)
+            if match:
+                try:
+                    return dt.date(*(int(match[g]) for g in ("year", "month", "day")))
+                except ValueError:
+                    break
+    raise refuse("invalid_date")
+
+
+# --- readers ----------------------------------------------------------------------------
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_integer(value: Any, field: str, errors: FieldErrors) -> int | None:
+def integer(value: Any) -> int:
+    """An integer: a JSON number without fraction, or ASCII digits in a string."""
     if isinstance(value, bool) or value is None:
-        errors.add(field, "not_a_number")
-        return None
+        raise refuse("not_a_number")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value.strip())
-    errors.add(field, "not_a_number")
-    return None
+    raise refuse("not_a_number")
 
 
-def read_optional_id(value: Any, field: str, errors: FieldErrors) -> tuple[bool, int | None]:
-    """``(ok, id)``: blank or null clears (``None``), else a positive integer."""
-    if is_blank(value):
-        return True, None
-    number = read_integer(value, field, errors)
-    if number is None:
-        return False, None
-    if not 0 < number <= MAX_ID:
-        errors.add(field, "not_found")
-        return False, None
-    return True, number
+def _optional_id(value: Any) -> int | None:
+    return None if is_blank(value) else integer(value)
 
 
-def read_duration(value: Any, field: str, errors: FieldErrors) -> int | None:
-    """Whole seconds, more than 0 and at most 24 hours."""
-    seconds = read_integer(value, field, errors)
-    if seconds is None:
-        return None
-    if seconds <= 0:
-        errors.add(field, "must_be_positive")
-        return None
-    if seconds > MAX_DURATION:
-        errors.add(field, "duration_too_long")
-        return None
-    return seconds
-
-
-def read_date(value: Any, field: str, errors: FieldErrors) -> dt.date | None:
-    """``27-03-2016`` or ISO ``2016-03-27``."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            match = _DUTCH_DATE.fullmatch(text)
-            if match:
-                day, month, year = (int(g) for g in match.groups())
-                return dt.date(year, month, day)
-            if _ISO_DATE.fullmatch(text):
-                return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    errors.add(field, "invalid_date")
-    return None
-
-
-def read_boolean(value: Any, field: str, errors: FieldErrors) -> bool | None:
-    """JSON ``true``/``false``; in a form (a string) also ``1``/``0``, ``yes``/``no``, ...
-
-    A JSON number is not a boolean: ``{"active": 0}`` is refused, naming the field.
-    """
+def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -123,95 +172,189 @@ def read_boolean(value: Any, field: str, errors: FieldErrors) -> bool | None:
             return True
         if text in _FALSE:
             return False
-    errors.add(field, "invalid")
-    return None
+    raise refuse("invalid")
 
 
-def read_text(
-    value: Any, field: str, errors: FieldErrors, *, max_length: int = MAX_NAME_LENGTH,
-    required: bool = True,
-) -> str | None:
-    """A string (stored verbatim); blank is refused when ``required``."""
-    if value is None:
-        if required:
-            errors.add(field, "blank")
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        errors.add(field, "invalid")
-        return None
-    if "\x00" in value:
-        errors.add(field, "invalid")
-        return None
-    if required and not value.strip():
-        errors.add(field, "blank")
-        return None
-    if len(value) > max_length:
-        errors.add(field, "too_long")
-        return None
-    return value
+def _text(*, required: bool) -> Callable[[Any], str | None]:
+    """A string (kept verbatim; a number becomes its text); blank refused when ``required``."""
+
+    def read(value: Any) -> str | None:
+        if value is None:
+            if required:
+                raise refuse("blank")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or "\x00" in value:
+            raise refuse("invalid")
+        if required and not value.strip():
+            raise refuse("blank")
+        return value
+
+    return read
 
 
-def apply_name_and_active(
-    fields: dict[str, Any], target: Any, errors: FieldErrors, *, creating: bool
-) -> None:
-    """Set ``target.name`` (required when ``creating``) and ``target.active`` from ``fields``.
-
-    What clients, projects and services share; a refused value is left as it was.
-    """
-    if creating or "name" in fields:
-        name = read_text(fields.get("name"), "name", errors)
-        if name is not None:
-            target.name = name.strip()
-    if "active" in fields:
-        active = read_boolean(fields["active"], "active", errors)
-        if active is not None:
-            target.active = active
+_required_text = _text(required=True)
 
 
-def read_name_list(value: Any, field: str, errors: FieldErrors) -> list[str] | None:
-    """A list of names: a JSON list, repeated form fields, or one comma-separated string.
+def _name_list(value: Any) -> list[str]:
+    """A JSON list, repeated form fields or one comma-separated string of names.
 
     ``null`` or a blank string is the empty list, and blank pieces of a
-    comma-separated string are skipped; but every item of a list must be a
-    name (a string, not blank), else ``None`` with the field's message.
+    comma-separated string are skipped; but every item of a list must be a name.
     """
     if is_blank(value):
         return []
     if isinstance(value, str):
         value = [piece for piece in value.split(",") if piece.strip()]
     if not isinstance(value, list):
-        errors.add(field, "invalid")
-        return None
+        raise refuse("invalid")
     names = []
     for item in value:
         if not isinstance(item, str):
-            errors.add(field, "invalid")
-            return None
-        name = read_text(item, field, errors)
-        if name is None:
-            return None
+            raise refuse("invalid")
+        name = _required_text(item)
+        if len(name) > MAX_NAME_LENGTH:
+            raise refuse("too_long")
         names.append(name.strip())
     return names
 
 
-def read_id_list(value: Any, field: str, errors: FieldErrors) -> list[int] | None:
-    """Comma-separated ids (``1,2,3``) or a JSON list of them."""
+def _one_or_more_names(value: Any) -> list[str]:
+    """An alias: one name, or (repeated form fields, a JSON list) a list of at least one."""
+    if isinstance(value, list):
+        names = _name_list(value)
+        if not names:
+            raise refuse("blank")
+        return names
+    name = _required_text(value)
+    if len(name) > MAX_NAME_LENGTH:
+        raise refuse("too_long")
+    return [name.strip()]
+
+
+def _id_list(value: Any) -> list[int] | None:
+    """Comma-separated ids (``1,2,3``) or a JSON list; blank: no filter. Ids no row can
+    have are left out (they match nothing anyway)."""
+    if isinstance(value, str) and not value:
+        return None
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
-        errors.add(field, "not_a_number")
-        return None
-    ids = []
-    for item in items:
-        if isinstance(item, str) and not item.strip():
-            continue
-        number = read_integer(item, field, errors)
-        if number is None:
-            return None
-        if 0 < number <= MAX_ID:  # larger ids match nothing anyway
-            ids.append(number)
-    return ids
+        raise refuse("not_a_number")
+    numbers = (integer(item) for item in items if not (isinstance(item, str) and not item.strip()))
+    return [number for number in numbers if 0 < number <= MAX_ID]
+
+
+def _page_number(default: int) -> Callable[[Any], int]:
+    def read(value: Any) -> int:
+        return default if value is None or value == "" else integer(value)
+
+    return read
+
+
+def _at_most(limit: int) -> AfterValidator:
+    return AfterValidator(lambda number: min(number, limit))
+
+
+# --- the types --------------------------------------------------------------------------
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+OptionalId = Annotated[
+    Id | None, BeforeValidator(_optional_id),
+    Messages(greater_than_equal="not_found", less_than_equal="not_found"),
+]
+Duration = Annotated[
+    int, Field(ge=1, le=MAX_DURATION_SECONDS), BeforeValidator(integer),
+    Messages(less_than_equal="duration_too_long"),
+]
+DateText = Annotated[
+    dt.date, BeforeValidator(_date),
+    WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "description": DATE_DESCRIPTION,
+                    "examples": [example for _, example, _ in DATE_FORMATS]}),
+]
+Boolean = Annotated[
+    bool, BeforeValidator(_boolean),
+    Field(description="JSON `true`/`false` (not a number); in a form: `true`/`false`, `1`/`0`, "
+                      "`yes`/`no`, `on`/`off`"),
+]
+Name = Annotated[
+    str, Field(min_length=1, max_length=MAX_NAME_LENGTH, examples=["Timi"]),
+    BeforeValidator(_required_text), AfterValidator(str.strip),
+]
+AliasName = Annotated[
+    str, Field(min_length=1, max_length=MAX_NAME_LENGTH, examples=["kiwi"],
+               description="a name with at least one letter or digit",
+               json_schema_extra={"pattern": r"\w"}),  # documented; the storage refuses it
+]
+NameList = Annotated[list[AliasName], BeforeValidator(_name_list)]
+OneOrMoreAliases = Annotated[  # documented as one alias: what Timi clients send
+    list[str], BeforeValidator(_one_or_more_names),
+    WithJsonSchema(TypeAdapter(AliasName).json_schema()),
+]
+Body = Annotated[str, Field(max_length=MAX_BODY_LENGTH), BeforeValidator(_required_text)]
+OptionalBody = Annotated[
+    Annotated[str, Field(max_length=MAX_BODY_LENGTH)] | None, BeforeValidator(_text(required=False)),
+]
+_ID_TEXT = rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}"
+IdList = Annotated[
+    list[int] | None, BeforeValidator(_id_list),
+    WithJsonSchema({"type": "string", "pattern": rf"^ *({_ID_TEXT} *(, *{_ID_TEXT} *)*)?$",
+                    "description": "comma-separated ids, e.g. `1,2,3`"}),
+]
+Page = Annotated[int, Field(ge=1), BeforeValidator(_page_number(1)), _at_most(MAX_ID)]
+PerPage = Annotated[
+    int, Field(ge=1), BeforeValidator(_page_number(MAX_PER_PAGE)), _at_most(MAX_PER_PAGE),
+]
+
+
+# --- reading a model --------------------------------------------------------------------
+
+
+def read_model(model: type[BaseModel], fields: Any, errors: FieldErrors) -> dict[str, Any]:
+    """The fields of ``model`` given in ``fields``, read; a message in ``errors`` for each
+    field refused (and the others read nonetheless)."""
+    try:
+        read = model.model_validate(fields)
+    except ValidationError as error:
+        return _read_apart(model, fields, error, errors)
+    given = read.model_fields_set
+    return {name: getattr(read, name) for name in model.model_fields if name in given}
+
+
+def _read_apart(model: type[BaseModel], fields: Any, error: ValidationError,
+                errors: FieldErrors) -> dict[str, Any]:  # fmt: skip
+    refused: dict[str, str] = {}
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        if name not in refused:
+            refused[name] = message_key(model, name, problem["type"])
+    values: dict[str, Any] = {}
+    draft = model.model_construct()
+    for name in model.model_fields:
+        if name in refused:
+            errors.add(name, refused[name])
+        elif name in fields:
+            model.__pydantic_validator__.validate_assignment(draft, name, fields[name])
+            values[name] = getattr(draft, name)
+    return values
+
+
+def message_key(model: type[BaseModel], name: str, kind: str) -> str:
+    """The message key for a pydantic error of type ``kind`` on field ``name``."""
+    info = model.model_fields.get(name)
+    for meta in info.metadata if info else ():
+        if isinstance(meta, Messages) and kind in meta.keys:
+            return meta.keys[kind]
+    if kind in PYDANTIC_KEYS:
+        return PYDANTIC_KEYS[kind]
+    return kind if kind in READER_KEYS else "invalid"
+
+
+def apply_name_and_active(target: Any, values: dict[str, Any]) -> None:
+    """Set what ``values`` gives of a client's, project's or service's name and active."""
+    for name in ("name", "active"):
+        if name in values:
+            setattr(target, name, values[name])
 
 
 def path_id(value: object) -> int:

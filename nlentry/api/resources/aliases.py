@@ -12,13 +12,18 @@ from starlette.responses import JSONResponse, Response
 
 from nlentry.api.errors import Invalid, not_found, or_404
 from nlentry.api.json_shapes import project_json, service_json
-from nlentry.api.pipeline import Call, authenticated
-from nlentry.api.request.fields import FieldErrors, path_id, read_name_list, read_text
+from nlentry.api.operations import BODY_ERRORS, operation
+from nlentry.api.pipeline import Call
+from nlentry.api.request.fields import AliasName, FieldErrors, path_id
+from nlentry.api.request.models import AliasInput
+from nlentry.api.response_models import Project as ProjectShape
+from nlentry.api.response_models import Service as ServiceShape
 from nlentry.storage.models import Project, Service
 from nlentry.storage.queries import aliases as stored
 from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 _TARGETS = {"project": Project, "service": Service}
+_SHAPES = {"project": ProjectShape, "service": ServiceShape}
 
 
 def aliases_of(call: Call, kind: str, target_id: int) -> list[str]:
@@ -51,10 +56,20 @@ def _raced(call: Call, field: str, change, *args):
         raise Invalid(errors.errors) from None
 
 
-def _target(call: Call, kind: str):
-    model = _TARGETS[kind]
+def own_in_workspace(call: Call, model):
+    """The client, project or service of the path's ``id`` in the caller's workspace, or 404."""
     id = path_id(call.path_params["id"])
     return or_404(find_in_workspace(call.session, model, call.caller.workspace_id, id))
+
+
+def with_aliases(call: Call, kind: str, items, shape) -> list[dict]:
+    """``shape(item, the caller's aliases of it)`` for each project or service."""
+    aliases = stored.aliases_by_target(call.session, call.caller.user_id)
+    return [shape(item, aliases.get((kind, item.id), [])) for item in items]
+
+
+def _target(call: Call, kind: str):
+    return own_in_workspace(call, _TARGETS[kind])
 
 
 def _target_json(call: Call, kind: str, target) -> dict:
@@ -62,28 +77,31 @@ def _target_json(call: Call, kind: str, target) -> dict:
     return project_json(target, names) if kind == "project" else service_json(target, names)
 
 
-def _create(kind: str):
+def _create(kind: str, plural: str):
+    @operation("POST", f"/{plural}/{{id:int}}/aliases", name=f"create_{kind}_alias",
+               tag="Aliases", summary=f"Add one of the caller's aliases to a {kind}",
+               description="An alias the caller already gives to another project or service "
+                           "is refused with 422, naming `alias`.",
+               path_params={"id": f"the {kind}'s id"}, request=AliasInput,
+               request_description="the alias", response=_SHAPES[kind], status=201,
+               answer=f"the {kind} with the caller's aliases", errors=("NotFound", *BODY_ERRORS),
+               write=True)  # fmt: skip
     def create_alias(call: Call) -> Response:
         target = _target(call, kind)
-        errors = call.errors()
+        # one name, or (repeated form fields, a JSON list) several
         value = call.fields.get("alias", call.fields.get("name"))
-        if isinstance(value, list):  # repeated form fields or a JSON list: each a name
-            names = read_name_list(value, "alias", errors)
-            if names == []:
-                errors.add("alias", "blank")
-        else:
-            name = read_text(value, "alias", errors)
-            names = [name.strip()] if name is not None else []
-        errors.raise_if_any()
-        for name in names:
+        for name in call.read(AliasInput, {"alias": value})["alias"]:
             _add_alias(call, kind, target.id, name)
         return JSONResponse(_target_json(call, kind, target), 201)
 
-    create_alias.__name__ = f"create_{kind}_alias"
-    return authenticated(create_alias, write=True)
+    return create_alias
 
 
-def _delete(kind: str):
+def _delete(kind: str, plural: str):
+    @operation("DELETE", f"/{plural}/{{id:int}}/aliases/{{alias}}", name=f"delete_{kind}_alias",
+               tag="Aliases", summary=f"Remove one of the caller's aliases of a {kind}",
+               path_params={"id": f"the {kind}'s id", "alias": ("the alias to remove", AliasName)},
+               status=204, answer="removed; no body", errors=("NotFound",), write=True)  # fmt: skip
     def delete_alias(call: Call) -> Response:
         target = _target(call, kind)
         name = str(call.path_params["alias"])
@@ -91,11 +109,10 @@ def _delete(kind: str):
             raise not_found()
         return Response(status_code=204)
 
-    delete_alias.__name__ = f"delete_{kind}_alias"
-    return authenticated(delete_alias, write=True)
+    return delete_alias
 
 
-create_project_alias = _create("project")
-delete_project_alias = _delete("project")
-create_service_alias = _create("service")
-delete_service_alias = _delete("service")
+create_project_alias = _create("project", "projects")
+delete_project_alias = _delete("project", "projects")
+create_service_alias = _create("service", "services")
+delete_service_alias = _delete("service", "services")

@@ -22,8 +22,11 @@ from nlentry.api import idempotency
 from nlentry.api.catalog_cache import NotCached
 from nlentry.api.errors import APIError, unauthorized
 from nlentry.api.json_shapes import entry_payload, project_ref, service_ref
-from nlentry.api.pipeline import Call, authenticated, in_thread, look_up_caller
+from nlentry.api.operations import BODY_ERRORS, operation
+from nlentry.api.pipeline import Call, in_thread, look_up_caller
 from nlentry.api.request.entry_fields import read_entry_input
+from nlentry.api.request.models import IdempotencyHeaders, TimeEntryCreate
+from nlentry.api.response_models import TimeEntry
 from nlentry.storage.entry_writer import (
     REVOKED,
     Claimed,
@@ -40,7 +43,15 @@ _ATTEMPTS = 5  # parses of one request, should the catalog change meanwhile
 _LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
 
 
-@authenticated(on_loop=True)
+@operation("POST", "/time_entries", name="create_time_entry", tag="Time entries",
+           summary="Create an entry from a sentence",
+           description="The `body` is parsed with the caller's aliases and the workspace's "
+                       "projects and services; `date`, `project_id`, `service_id` and `duration` "
+                       "override what the parser found. A text with no duration and no override "
+                       "is refused with 422 naming `duration`.",
+           headers=IdempotencyHeaders, request=TimeEntryCreate,
+           request_description="the sentence and optional overrides", response=TimeEntry,
+           status=201, answer="the stored entry", errors=BODY_ERRORS, on_loop=True)  # fmt: skip
 async def create_entry(call: Call) -> Response:
     state = call.state
     credentials = call.credentials
@@ -92,7 +103,7 @@ def _prepare_entry(call: Call, key: str | None) -> NewEntry:
     caller = call.caller
     request_hash = idempotency.fingerprint(call.fields) if key is not None else ""
     try:
-        values = read_entry_input(call, body_required=True, need_duration=True).values
+        values = read_entry_input(call, TimeEntryCreate, need_duration=True).values
     except APIError as error:
         if key is None:
             raise

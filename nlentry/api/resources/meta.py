@@ -7,14 +7,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from nlentry import __version__
+from nlentry.api.operations import operation
+from nlentry.api.response_models import Health, Info
 
 
+@operation("GET", "/health", tag="Meta", summary="Liveness: the service and its database answer",
+           response=Health, answer="healthy",
+           more={503: ("the database does not answer", Health)}, public=True)  # fmt: skip
 async def health(request: Request) -> Response:
     ok = await run_in_threadpool(request.app.state.db.answers)
     status = "ok" if ok else "unavailable"
     return JSONResponse({"status": status, "database": status}, 200 if ok else 503)
 
 
+@operation("GET", "/info", tag="Meta", summary="Version and endpoints", response=Info,
+           answer="about this service", public=True)  # fmt: skip
 async def info(request: Request) -> Response:
     from nlentry.api.routes import endpoint_list
 

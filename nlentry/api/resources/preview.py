@@ -10,15 +10,25 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from nlentry.api.json_shapes import clock, project_ref, service_ref
-from nlentry.api.pipeline import Call, authenticated
+from nlentry.api.operations import BODY_ERRORS, operation
+from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import read_entry_input
+from nlentry.api.request.models import TimeEntryCreate
+from nlentry.api.response_models import ParsePreview
 from nlentry.storage.models import Project, Service
 from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 
-@authenticated
+@operation("POST", "/parse", name="parse", tag="Parse",
+           summary="Preview what a sentence would store",
+           description="Stores nothing. `candidates` lists the possible projects or services "
+                       "when the text is ambiguous; `errors` what the parser could not read. "
+                       "Invalid override fields answer 422 as on create.",
+           request=TimeEntryCreate, request_description="the sentence and optional overrides",
+           response=ParsePreview, answer="the entry that would be stored",
+           errors=BODY_ERRORS)  # fmt: skip
 def parse_preview(call: Call) -> Response:
-    entry_input = read_entry_input(call, body_required=True, need_duration=False)
+    entry_input = read_entry_input(call, TimeEntryCreate, need_duration=False)
     values = entry_input.values
     parsed = entry_input.parsed
     workspace_id = call.caller.workspace_id

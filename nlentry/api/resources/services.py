@@ -4,55 +4,64 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.errors import or_404
 from nlentry.api.json_shapes import service_json
-from nlentry.api.pipeline import Call, authenticated
-from nlentry.api.request.fields import apply_name_and_active, path_id, read_name_list
-from nlentry.api.resources.aliases import aliases_of, replace_aliases
+from nlentry.api.operations import BODY_ERRORS, operation
+from nlentry.api.pipeline import Call
+from nlentry.api.request.fields import apply_name_and_active
+from nlentry.api.request.models import ServiceCreate, ServiceInput
+from nlentry.api.resources.aliases import (
+    aliases_of,
+    own_in_workspace,
+    replace_aliases,
+    with_aliases,
+)
+from nlentry.api.response_models import Service as ServiceShape
 from nlentry.storage.catalog_versions import bump_workspace_catalog
 from nlentry.storage.models import Service
-from nlentry.storage.queries.aliases import aliases_by_target
-from nlentry.storage.queries.workspace_objects import find_in_workspace, list_in_workspace, store
+from nlentry.storage.queries.workspace_objects import list_in_workspace, store
+
+TAG = "Services"
+ID = {"id": "the service's id"}
 
 
-def _own_service(call: Call) -> Service:
-    id = path_id(call.path_params["id"])
-    return or_404(find_in_workspace(call.session, Service, call.caller.workspace_id, id))
-
-
-@authenticated
+@operation("GET", "/services", tag=TAG, summary="The workspace's services",
+           description="Each service (activity) has the caller's aliases.",
+           response=list[ServiceShape], answer="all services, archived ones included")  # fmt: skip
 def list_services(call: Call) -> Response:
-    aliases = aliases_by_target(call.session, call.caller.user_id)
     services = list_in_workspace(call.session, Service, call.caller.workspace_id)
-    return JSONResponse([service_json(s, aliases.get(("service", s.id), [])) for s in services])
+    return JSONResponse(with_aliases(call, "service", services, service_json))
 
 
-@authenticated
+@operation("GET", "/services/{id:int}", tag=TAG, summary="One service", path_params=ID,
+           response=ServiceShape, answer="the service", errors=("NotFound",))  # fmt: skip
 def show_service(call: Call) -> Response:
-    service = _own_service(call)
+    service = own_in_workspace(call, Service)
     return JSONResponse(service_json(service, aliases_of(call, "service", service.id)))
 
 
-@authenticated(write=True)
+@operation("POST", "/services", tag=TAG, summary="Create a service", request=ServiceCreate,
+           request_description="the new service", response=ServiceShape, status=201,
+           answer="the new service", errors=BODY_ERRORS, write=True)  # fmt: skip
 def create_service(call: Call) -> Response:
-    return _save(call, Service(workspace_id=call.caller.workspace_id, active=True), creating=True)
+    service = Service(workspace_id=call.caller.workspace_id, active=True)
+    return _save(call, service, call.read(ServiceCreate), 201)
 
 
-@authenticated(write=True)
+@operation("PATCH", "/services/{id:int}", tag=TAG, path_params=ID,
+           summary="Rename, archive (`active=false`) or change a service", request=ServiceInput,
+           request_description="the fields to change", request_required=False,
+           response=ServiceShape, answer="the changed service",
+           errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip
 def update_service(call: Call) -> Response:
-    return _save(call, _own_service(call), creating=False)
+    service = own_in_workspace(call, Service)
+    return _save(call, service, call.read(ServiceInput), 200)
 
 
-def _save(call: Call, service: Service, *, creating: bool) -> Response:
-    errors = call.errors()
-    apply_name_and_active(call.fields, service, errors, creating=creating)
-    aliases = None
-    if "aliases" in call.fields:
-        aliases = read_name_list(call.fields["aliases"], "aliases", errors)
-    errors.raise_if_any()
+def _save(call: Call, service: Service, values: dict, status: int) -> Response:
+    apply_name_and_active(service, values)
     store(call.session, service)
-    if aliases is not None:
-        replace_aliases(call, "service", service.id, aliases, errors)
+    if "aliases" in values:
+        replace_aliases(call, "service", service.id, values["aliases"], call.errors())
     bump_workspace_catalog(call.session, call.caller.workspace_id)
     names = aliases_of(call, "service", service.id)
-    return JSONResponse(service_json(service, names), 201 if creating else 200)
+    return JSONResponse(service_json(service, names), status)

@@ -9,34 +9,31 @@ from starlette.responses import JSONResponse, Response
 
 from nlentry.api.errors import or_404
 from nlentry.api.json_shapes import entry_json
-from nlentry.api.pipeline import Call, authenticated
+from nlentry.api.operations import BODY_ERRORS, operation
+from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import read_entry_input
-from nlentry.api.request.fields import MAX_ID, path_id, read_date, read_id_list, read_integer
+from nlentry.api.request.fields import path_id
+from nlentry.api.request.models import TimeEntryInput, TimeEntryQuery
+from nlentry.api.response_models import TimeEntry as EntryShape
+from nlentry.api.response_models import TimeEntryPage
 from nlentry.storage.models import TimeEntry, utcnow
 from nlentry.storage.queries import entries as stored
 from nlentry.storage.queries.entries import EntryFilter
 
-MAX_PER_PAGE = 100
+TAG = "Time entries"
+ID = {"id": "the entry's id"}
+_FILTERS = ("date", "start_date", "end_date", "project_ids", "service_ids", "client_ids")
 
 
-@authenticated
+@operation("GET", "/time_entries", name="list_time_entries", tag=TAG,
+           summary="The caller's entries, newest first", query=TimeEntryQuery,
+           response=TimeEntryPage, answer="one page of entries", errors=("Invalid",))  # fmt: skip
 def list_entries(call: Call) -> Response:
-    errors = call.errors()
-    query = call.query
-    where = {}
-    for name in ("date", "start_date", "end_date"):
-        if name in query:  # given blank is refused: an empty filter is no "all entries"
-            date = read_date(query[name], name, errors)
-            if date is not None:
-                where[name] = date
-    for name in ("project_ids", "service_ids", "client_ids"):
-        if query.get(name):
-            ids = read_id_list(query[name], name, errors)
-            if ids is not None:
-                where[name] = ids
-    page = _positive(call, "page", 1, errors)
-    per_page = min(_positive(call, "per_page", MAX_PER_PAGE, errors), MAX_PER_PAGE)
-    errors.raise_if_any()
+    # a date given blank is refused (an empty filter is no "all entries"); blank ids: no filter
+    query = call.read(TimeEntryQuery, dict(call.query))
+    where = {name: query[name] for name in _FILTERS if query.get(name) is not None}
+    page = query.get("page", 1)
+    per_page = query.get("per_page", TimeEntryQuery.model_fields["per_page"].default)
     total, entries = stored.list_entries(call.session, call.caller.user_id, EntryFilter(**where),
                                          offset=(page - 1) * per_page, limit=per_page)  # fmt: skip
     now = utcnow()
@@ -48,38 +45,34 @@ def list_entries(call: Call) -> Response:
     })
 
 
-def _positive(call: Call, name: str, default: int, errors) -> int:
-    raw = call.query.get(name)
-    if raw is None or raw == "":
-        return default
-    number = read_integer(raw, name, errors)
-    if number is None:
-        return default
-    if number < 1:
-        errors.add(name, "must_be_positive")
-        return default
-    return min(number, MAX_ID)
-
-
 def _own_entry(call: Call) -> TimeEntry:
     id = path_id(call.path_params["id"])
     return or_404(stored.own_entry(call.session, call.caller.user_id, id))
 
 
-@authenticated
+@operation("GET", "/time_entries/{id:int}", name="show_time_entry", tag=TAG,
+           summary="One of the caller's entries", path_params=ID, response=EntryShape,
+           answer="the entry", errors=("NotFound",))  # fmt: skip
 def show_entry(call: Call) -> Response:
     return JSONResponse(entry_json(_own_entry(call)))
 
 
-@authenticated(write=True)
+@operation("PATCH", "/time_entries/{id:int}", name="update_time_entry", tag=TAG,
+           summary="Change an entry", path_params=ID,
+           description="A new `body` is parsed again; explicit fields still win.",
+           request=TimeEntryInput, request_description="the fields to change",
+           request_required=False, response=EntryShape, answer="the changed entry",
+           errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip
 def update_entry(call: Call) -> Response:
     entry = _own_entry(call)
-    entry_input = read_entry_input(call, body_required="body" in call.fields, need_duration=True)
+    entry_input = read_entry_input(call, TimeEntryInput, need_duration=True)
     stored.update_entry(call.session, entry, entry_input.values, utcnow())
     return JSONResponse(entry_json(entry))
 
 
-@authenticated(write=True)
+@operation("DELETE", "/time_entries/{id:int}", name="delete_time_entry", tag=TAG,
+           summary="Delete an entry", path_params=ID, status=204, answer="deleted; no body",
+           errors=("NotFound",), write=True)  # fmt: skip
 def delete_entry(call: Call) -> Response:
     stored.delete_entry(call.session, _own_entry(call))
     return Response(status_code=204)

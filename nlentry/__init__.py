@@ -3,12 +3,24 @@
     >>> from nlentry import parse
     >>> parse("2,5 uur aan Timi gewerkt").duration
     9000
+
+The library's public names; they live in ``nlentry.parsing``.
 """
 
-from nlentry.parsing.catalog import Catalog, Item
-from nlentry.parsing.entry import Candidate, Entry, Span
-from nlentry.parsing.lexicon import Lexicon, available_locales, get_lexicon, message
-from nlentry.parsing.pipeline import parse
+from nlentry.parsing import (
+    Candidate,
+    Catalog,
+    Entry,
+    Item,
+    Lexicon,
+    LocaleError,
+    Span,
+    available_locales,
+    get_lexicon,
+    message,
+    parse,
+    warm_up,
+)
 
 __version__ = "0.1.0"
 
@@ -18,10 +30,12 @@ __all__ = [
     "Entry",
     "Item",
     "Lexicon",
+    "LocaleError",
     "Span",
     "__version__",
     "available_locales",
     "get_lexicon",
     "message",
     "parse",
+    "warm_up",
 ]

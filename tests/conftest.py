@@ -1,5 +1,6 @@
-"""Fixtures for every test: the spec's catalog and its today (parser tests), and the
-API's database, app, client and accounts (``tests/support/api_fixtures.py``)."""
+"""Fixtures for every test: the example catalog (``tests/corpus/catalog.json``) and its
+today for the parser tests; the API's database, app, client and accounts
+(``tests/support/api_fixtures.py``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from nlentry import parse
+from nlentry import warm_up
 from nlentry.api.caller_cache import CallerCache
 from nlentry.api.catalog_cache import CatalogCache
 from nlentry.api.errors import exception_handlers
@@ -22,7 +22,6 @@ from nlentry.api.openapi.page import routes as docs_routes
 from nlentry.api.routes import routes
 from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
-from nlentry.storage.models import utcnow
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
@@ -65,6 +64,8 @@ def create_app(
         # statement and fsync) waits for the GIL until the event loop gives
         # it up: at most this long, instead of Python's 5 ms.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        # every locale parses its example sentence once, so that no request waits
+        # for the parser's grammar and lexicons to load
         await anyio.to_thread.run_sync(warm_up)
         # What is loaded by now (code, lexicons, tables) lives as long as the
         # process: kept out of the collector's sight, a full collection walks
@@ -103,11 +104,6 @@ def _rate_limiter(per_minute: int, redis_url: str | None):
         logger.warning("nlentry.api.rate_limit is missing: requests are not rate limited")
         return None
     return RateLimiter(per_minute, redis_url)
-
-
-def warm_up() -> None:
-    """Parse once, so that no request waits for the parser's grammar and lexicons to load."""
-    parse("1 uur", locale="auto", today=utcnow().date())
 
 
 def app_from_env() -> Starlette:

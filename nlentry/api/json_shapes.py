@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nlentry.parsing import format_hhmm
 from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
 from nlentry.storage.queries.timers import elapsed_seconds
 
@@ -16,10 +17,6 @@ from nlentry.storage.queries.timers import elapsed_seconds
 def timestamp(value: dt.datetime | None) -> str | None:
     """A stored naive-UTC datetime as ISO 8601 with ``Z``."""
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
-
-
-def clock(value: dt.time | None) -> str | None:
-    return None if value is None else value.strftime("%H:%M")
 
 
 def client_ref(client: Client | None) -> dict[str, Any] | None:
@@ -93,8 +90,8 @@ def entry_payload(
         "description": entry.description,
         "date": entry.date.isoformat(),
         "duration": duration,
-        "start_time": clock(entry.start_time),
-        "end_time": clock(entry.end_time),
+        "start_time": format_hhmm(entry.start_time),
+        "end_time": format_hhmm(entry.end_time),
         "project": project,
         "service": service,
         "user": {"id": user_id, "display_name": display_name},

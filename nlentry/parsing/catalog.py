@@ -1,4 +1,8 @@
-"""Projects and services, and finding them in a sentence by name or alias."""
+"""Projects and services, and finding them in a sentence by name or alias.
+
+A name or alias matches by its normalised words (``words.normalize_name``):
+case, accents and punctuation around it never matter.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nlentry.parsing.words import phrase_words
+from nlentry.parsing.words import normalize_name
 
 
 @dataclass(frozen=True)
@@ -18,19 +22,6 @@ class Item:
     name: str
     client_id: int | str | None = None
     client_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Match:
-    """Catalog items named by the words ``start:end`` of a sentence."""
-
-    start: int
-    end: int
-    items: tuple[Item, ...]
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
 
 
 @dataclass
@@ -62,9 +53,10 @@ class Catalog:
         """Add ``item`` under each of ``names``."""
         self.items.append(item)
         for name in names:
-            words = phrase_words(name)
-            if not words:
+            key = normalize_name(name)
+            if not key:
                 continue
+            words = tuple(key.split(" "))
             bucket = self._index.setdefault(words[0], [])
             if (words, item) not in bucket:
                 bucket.append((words, item))
@@ -73,16 +65,13 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.items)
 
-    def find(self, words: Sequence[str]) -> list[Match]:
-        """Find names in ``words`` (normalised), longest match first, left to right.
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int, tuple[Item, ...]]]:
+        """The names in ``words`` (normalised), as ``(start, end, items)``: the
+        items named by ``words[start:end]``, longest match first, left to right.
 
         A word belongs to one match only. Items that share the same longest
         phrase at a position are returned together in one match.
         """
-        return [Match(start, end, items) for start, end, items in self.spans(words)]
-
-    def spans(self, words: Sequence[str]) -> list[tuple[int, int, tuple[Item, ...]]]:
-        """``find`` as ``(start, end, items)`` triples."""
         matches = []
         i, n = 0, len(words)
         index = self._index

@@ -6,6 +6,9 @@
 * An end at or before its start moves 12 hours later when that makes the
   range valid (``van 9 tot 5``); a range that still ends before it starts
   crosses midnight (``22:00-01:00`` is 3 hours).
+
+``format_hhmm`` is the one way a time is written out (``HH:MM``), for the
+entry's JSON and the API alike.
 """
 
 from __future__ import annotations
@@ -82,5 +85,11 @@ def resolve_range(first: Clock, last: Clock, meridiem: str | None = None):
 
 
 def as_time(total_minutes: int) -> dt.time:
+    """The clock time ``total_minutes`` after midnight (modulo a day)."""
     total_minutes %= _DAY
     return dt.time(total_minutes // 60, total_minutes % 60)
+
+
+def format_hhmm(value: dt.time | None) -> str | None:
+    """``value`` as ``HH:MM`` (``09:30``), ``None`` for ``None``."""
+    return None if value is None else value.strftime("%H:%M")

@@ -39,7 +39,11 @@ def resolve(day: Day, today: dt.date) -> dt.date | None:
 
 
 def _calendar_date(year: int | None, month: int, day: int, *, today: dt.date) -> dt.date | None:
+    if any(part != int(part) for part in (year or 0, month, day)):
+        return None  # "maart anderhalf": a number word that is no day
+    month, day = int(month), int(day)
     if year is not None:
+        year = int(year)
         try:
             return dt.date(year, month, day)
         except ValueError:

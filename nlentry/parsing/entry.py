@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlentry.parsing.clock import format_hhmm
+
 
 @dataclass(frozen=True)
 class Span:
@@ -82,8 +84,8 @@ class Entry:
             "text": self.text,
             "duration": self.duration,
             "date": self.date.isoformat(),
-            "start_time": _hhmm(self.start_time),
-            "end_time": _hhmm(self.end_time),
+            "start_time": format_hhmm(self.start_time),
+            "end_time": format_hhmm(self.end_time),
             "project_id": self.project_id,
             "service_id": self.service_id,
             "client_id": self.client_id,
@@ -93,7 +95,3 @@ class Entry:
             "candidates": {k: [c.to_dict() for c in v] for k, v in self.candidates.items()},
             "spans": [s.to_dict() for s in self.spans],
         }
-
-
-def _hhmm(value: dt.time | None) -> str | None:
-    return None if value is None else value.strftime("%H:%M")

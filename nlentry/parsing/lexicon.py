@@ -3,7 +3,12 @@
 A lexicon maps words and phrases to the roles the grammar knows (``HOUR``,
 ``FROM``, ``WEEKDAY``, ...) with a value where the role needs one (a number,
 a day offset, a month). Adding a language means adding a TOML file; see
-``docs/adding-a-locale.md``.
+``docs/adding-a-locale.md``. A file is checked when it is loaded
+(``nlentry.parsing.lexicon_check``): a file that is no usable locale raises
+``LocaleError``.
+
+A message is looked up in one way (``message``, ``Lexicon.message``): the
+locale's own text, else the reference locale's (English), else the key.
 """
 
 from __future__ import annotations
@@ -17,25 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from nlentry.parsing.data_files import data_dir
+from nlentry.parsing.lexicon_check import REFERENCE_LOCALE, VALUE_TABLES, LocaleError, check
 from nlentry.parsing.words import phrase_words
+
+__all__ = [
+    "LOCALE_PATH_ENV",
+    "Lexicon",
+    "LocaleError",
+    "Sense",
+    "all_lexicons",
+    "available_locales",
+    "get_lexicon",
+    "locale_dirs",
+    "message",
+]
 
 #: Environment variable with extra locale directories (``os.pathsep`` separated).
 LOCALE_PATH_ENV = "NLENTRY_LOCALE_PATH"
 
-# Table name in the TOML file -> grammar role of its words.
-_VALUE_TABLES = {
-    "numbers": "NUM",
-    "durations": "DUR",
-    "days": "RELDAY",
-    "weekdays": "WEEKDAY",
-    "months": "MONTH",
-    "clock_words": "CLOCKWORD",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Sense:
-    """What a lexicon phrase means: a grammar role and its value."""
+    """What a lexicon phrase means: a grammar role and its value. The value of
+    ``HALF`` is the locale's ``half_hour`` (how it counts half hours)."""
 
     role: str
     value: Any = None
@@ -55,6 +64,8 @@ class Lexicon:
     path: Path | None = None
     #: every word that appears in a phrase or is a filler
     known: frozenset[str] = field(default=frozenset(), repr=False)
+    #: a sentence of this locale that parses (``warm_up`` reads it)
+    example: str = ""
     #: word -> (role, value, is a filler) for the words that are a one-word
     #: phrase and start no longer one: what the tokenizer reads without a look
     #: ahead (derived from ``phrases``)
@@ -72,21 +83,25 @@ class Lexicon:
         for word, bucket in self.phrases.items():
             if all(len(phrase) == 1 for phrase, _ in bucket):
                 sense = bucket[0][1]
-                value = self.half_hour if sense.role == "HALF" else sense.value
-                self.singles[word] = (sense.role, value, word in self.fillers)
+                self.singles[word] = (sense.role, sense.value, word in self.fillers)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Lexicon:
+        """Load and check a locale file; ``LocaleError`` if it is no usable locale."""
         path = Path(path)
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        lexicon = cls.from_dict(data)
+        lexicon = cls.from_dict(data, source=str(path))
         lexicon.path = path
         return lexicon
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Lexicon:
-        meta = data.get("locale", {})
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<dict>") -> Lexicon:
+        """A lexicon from the tables of a locale file, checked first
+        (``LocaleError`` names ``source`` and the wrong key)."""
+        check(data, source)
+        meta = data["locale"]
+        half_hour = meta.get("half_hour", "next")
         phrases: dict[str, list[tuple[tuple[str, ...], Sense]]] = {}
 
         def add(phrase: str, sense: Sense) -> None:
@@ -95,9 +110,10 @@ class Lexicon:
                 phrases.setdefault(words[0], []).append((words, sense))
 
         for role, words in data.get("roles", {}).items():
+            sense = Sense(role, half_hour if role == "HALF" else None)
             for word in words:
-                add(word, Sense(role))
-        for table, role in _VALUE_TABLES.items():
+                add(word, sense)
+        for table, role in VALUE_TABLES.items():
             for word, value in data.get(table, {}).items():
                 if role == "CLOCKWORD":
                     value = dt.time.fromisoformat(value)
@@ -110,16 +126,17 @@ class Lexicon:
         return cls(
             code=meta["code"],
             name=meta.get("name", meta["code"]),
-            half_hour=meta.get("half_hour", "next"),
+            half_hour=half_hour,
             fillers=fillers,
             messages=dict(data.get("messages", {})),
             phrases=phrases,
             known=fillers.union(*(p for bucket in phrases.values() for p, _ in bucket)),
+            example=meta.get("example", ""),
         )
 
     def message(self, key: str) -> str:
-        """A user-facing message in this locale (falls back to the key)."""
-        return self.messages.get(key, key.replace("_", " "))
+        """A user-facing message in this locale (see ``message``)."""
+        return _message(self, key)
 
 
 def locale_dirs() -> tuple[Path, ...]:
@@ -173,14 +190,26 @@ def get_lexicon(code: str) -> Lexicon:
 
 
 def message(locale: str, key: str) -> str:
-    """A user-facing message in ``locale``, falling back to English, then to the key."""
-    for code in (locale, "en"):
-        try:
-            lexicon = get_lexicon(code)
-        except LookupError:
-            continue
-        if key in lexicon.messages:
-            return lexicon.messages[key]
+    """A user-facing message in ``locale`` (an unknown locale has none of its
+    own): its text, else the reference locale's (English), else the key in
+    words (``not_found`` -> ``not found``)."""
+    try:
+        lexicon = get_lexicon(locale)
+    except LookupError:
+        lexicon = None
+    return _message(lexicon, key)
+
+
+def _message(lexicon: Lexicon | None, key: str) -> str:
+    """The one fallback of a message: ``lexicon``, the reference locale, the key."""
+    if lexicon is not None and key in lexicon.messages:
+        return lexicon.messages[key]
+    try:
+        reference = get_lexicon(REFERENCE_LOCALE)
+    except LookupError:
+        reference = None
+    if reference is not None and key in reference.messages:
+        return reference.messages[key]
     return key.replace("_", " ")
 
 

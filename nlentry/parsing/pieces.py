@@ -1,8 +1,10 @@
 """What the grammar finds in a sentence, before it is resolved into an entry.
 
-Each piece knows the characters it covers (``start``, ``end``). Clock times
-are kept as written (``hour`` 1 of ``van 1 tot 3``); ``nlentry.parsing.clock`` applies
-the working-hours rule later, when the whole sentence is known.
+The actions of ``nlentry.parsing.rules`` make these pieces; ``compose`` reads
+them. Each piece knows the characters it covers (``start``, ``end``). Clock
+times are kept as written (``hour`` 1 of ``van 1 tot 3``);
+``nlentry.parsing.clock`` applies the working-hours rule later, when the whole
+sentence is known.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 
 @dataclass(slots=True)
 class Duration:
+    """An amount of time: ``hours`` plus ``days`` working days (``2 uur``,
+    ``hele dag``)."""
+
     hours: float = 0.0
     days: float = 0.0  # working days, turned into hours with the working day
     start: int = 0
@@ -20,6 +25,8 @@ class Duration:
 
 @dataclass(slots=True)
 class Clock:
+    """A clock time as written (``half 9``, ``14:00``, ``3pm``)."""
+
     hour: int
     minute: int
     # Written as a 24-hour time (leading zero, an hour past 12, a clock word):
@@ -32,6 +39,8 @@ class Clock:
 
 @dataclass(slots=True)
 class TimeRange:
+    """A start and an end time (``van 9 tot 12``, ``9-12u``)."""
+
     first: Clock
     last: Clock
     start: int = 0
@@ -40,6 +49,8 @@ class TimeRange:
 
 @dataclass(slots=True)
 class StartAt:
+    """A start time alone (``om 14:00``, ``9am``)."""
+
     clock: Clock
     start: int = 0
     end: int = 0
@@ -54,11 +65,13 @@ class Day:
     value: object = None
     start: int = 0
     end: int = 0
-    text: str = ""
 
 
 @dataclass(slots=True)
 class Daypart:
+    """A morning or afternoon marker standing alone (``'s middags``): it
+    applies to the times that have none."""
+
     meridiem: str
     start: int = 0
     end: int = 0

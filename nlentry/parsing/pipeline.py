@@ -1,33 +1,25 @@
-"""``parse``: a sentence becomes an ``Entry``.
+"""``parse``: a sentence becomes an ``Entry``; ``warm_up`` readies the parser.
 
-text -> words (``text``) -> tokens (``tokens``, per locale) -> pieces
-(``grammar``) -> entry (here). This module decides what the pieces mean
-together: which duration counts, how a range and a start time give the times,
-which day, which project and service, what is left for the description.
+text -> words (``words``) -> catalog names (``catalog``) -> lexicon
+(``locale_choice``) -> tokens (``tokenize``) -> pieces (``recovery`` over the
+LALR loop of ``lalr`` and the actions of ``rules``) -> entry (``compose``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from operator import attrgetter
 
-from nlentry.parsing import clock as times
-from nlentry.parsing import days as dates
-from nlentry.parsing.catalog import Catalog, Item
-from nlentry.parsing.entry import Candidate, Entry, Span, new_span
-from nlentry.parsing.lalr import read
-from nlentry.parsing.lexicon import Lexicon, all_lexicons, get_lexicon
-from nlentry.parsing.pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
-from nlentry.parsing.tokenize import LexToken, catalog_spans, known_count, loose_norms, tokenize
+from nlentry.parsing.catalog import Catalog
+from nlentry.parsing.compose import compose
+from nlentry.parsing.entry import Entry
+from nlentry.parsing.lexicon import Lexicon, all_lexicons
+from nlentry.parsing.locale_choice import choose_locale
+from nlentry.parsing.recovery import read
+from nlentry.parsing.tokenize import catalog_spans, tokenize
 from nlentry.parsing.words import split_shared
 
 #: Hours in a working day (``hele dag``, ``a day``).
 WORKING_DAY_HOURS = 8.0
-#: The longest duration a sentence may give.
-MAX_DURATION = 24 * 3600
-# Roles that never reach the description, even when they stand alone.
-_SILENT = frozenset({"DASH", "SLASH"})
 
 
 def parse(
@@ -54,174 +46,18 @@ def parse(
         text = bytes(text).decode("utf-8", "replace")
     words, offsets = split_shared(text)
     names = catalog_spans(words, catalog)
-    lexicon, tokens = _choose_locale(words, names, locale, default_locale, offsets)
-    pieces = read(tokens)
-    return _compose(text, tokens, pieces, lexicon, today, working_day_hours)
+    lexicon = choose_locale(words, names, locale, default_locale)
+    tokens = tokenize(words, lexicon, names, offsets)
+    return compose(text, tokens, read(tokens), lexicon, today, working_day_hours)
 
 
-def _choose_locale(
-    words, names, locale, default_locale, offsets
-) -> tuple[Lexicon, list[LexToken]]:
-    if isinstance(locale, Lexicon):
-        lexicon = locale
-    elif locale != "auto":
-        lexicon = get_lexicon(locale)
-    else:  # most words known (``tokens.known_count``); a tie goes to the default, then the first
-        norms = loose_norms(words, names)
-        lexicon, best = None, None
-        for candidate in all_lexicons():
-            key = (known_count(norms, candidate), candidate.code == default_locale)
-            if best is None or key > best:
-                lexicon, best = candidate, key
-        if lexicon is None:
-            raise ValueError("no locale files on the locale path")
-    return lexicon, tokenize(words, lexicon, names, offsets)
-
-
-def _compose(text, tokens, pieces, lexicon: Lexicon, today, working_day_hours) -> Entry:
-    entry = Entry(text=text, locale=lexicon.code, date=today)
-    spans = entry.spans
-    # the first of each kind of piece counts; a Day that names no day does not
-    duration: Duration | None = None
-    time_range: TimeRange | None = None
-    start_at: StartAt | None = None
-    daypart: Daypart | None = None
-    day: Day | None = None
-    others = []
-    for piece in pieces:
-        kind = type(piece)
-        if kind is Other:
-            others.append(piece.index)
-        elif kind is Duration:
-            duration = duration or piece
-        elif kind is Day:
-            if day is None and piece.kind != "none":
-                day = piece
-        elif kind is TimeRange:
-            time_range = time_range or piece
-        elif kind is StartAt:
-            start_at = start_at or piece
-        elif kind is Daypart:
-            daypart = daypart or piece
-    others.sort()
-    meridiem = daypart.meridiem if daypart else None
-
-    seconds = None
-    if duration is not None:
-        seconds = round((duration.hours + duration.days * working_day_hours) * 3600)
-        spans.append(_span("duration", duration, text))
-
-    if time_range is not None:
-        resolved = times.resolve_range(time_range.first, time_range.last, meridiem)
-        if resolved is not None:
-            start, end, length = resolved
-            entry.start_time, entry.end_time = times.as_time(start), times.as_time(end)
-            if seconds is None:
-                seconds = length * 60
-            spans.append(_span("range", time_range, text))
-    elif start_at is not None:
-        start = times.minutes(start_at.clock, meridiem)
-        if start is not None:
-            entry.start_time = times.as_time(start)
-            if seconds is not None and 0 < seconds <= MAX_DURATION:
-                entry.end_time = times.as_time(start + seconds // 60)
-            spans.append(_span("time", start_at, text))
-
-    _set_duration(entry, seconds, lexicon)
-    _set_date(entry, day, tokens, others, lexicon, today, text)
-    _set_catalog(entry, tokens)
-    described = []
-    for i in others:
-        token = tokens[i]
-        if not token.filler and not token.items and token.role not in _SILENT:
-            described.append(token.text)
-    entry.description = " ".join(described)
-    if len(spans) > 1:
-        spans.sort(key=_START)
-    return entry
-
-
-_START = attrgetter("start")
-
-
-def _set_duration(entry: Entry, seconds: int | None, lexicon: Lexicon) -> None:
-    if seconds is None:
-        entry.errors["duration"] = [lexicon.message("duration_missing")]
-    elif seconds <= 0:
-        entry.errors["duration"] = [lexicon.message("must_be_positive")]
-    elif seconds > MAX_DURATION:
-        entry.errors["duration"] = [lexicon.message("duration_too_long")]
-    else:
-        entry.duration = seconds
-
-
-def _set_date(entry, day, tokens, others, lexicon, today, text) -> None:
-    if day is not None:
-        found = dates.resolve(day, today)
-        if found is None:
-            entry.errors["date"] = [lexicon.message("invalid_date")]
-        else:
-            entry.date = found
-            entry.spans.append(_span("date", day, text))
-        return
-    span = _unread_date(tokens, others)
-    if span is not None:
-        start, end = span
-        found = dates.fallback(text[start:end], lexicon.code, today)
-        if found is not None:
-            entry.date = found
-            entry.spans.append(new_span("date", start, end, text[start:end]))
-
-
-_NUMBERISH = frozenset({"NUM", "LEAD", "YEAR", "ORD"})
-
-
-def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, int] | None:
-    """A month name the grammar left alone, with a day number near it
-    (``march the 3rd``): the one kind of date span that goes to dateparser.
-    A month with no number near it is a name (``met Jan``) and stays one."""
-    loose = None
-    for i in others:
-        if tokens[i].role != "MONTH":
-            continue
-        if loose is None:
-            loose = set(others)
-        near = [j for j in range(i - 4, i + 5) if j in loose and tokens[j].role in _NUMBERISH]
-        if not near:
-            continue
-        first, last = min(near[0], i), max(near[-1], i)
-        if all(j in loose for j in range(first, last + 1)):
-            return tokens[first].start, tokens[last].end
-    return None
-
-
-def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
-    best: dict[str, tuple[int, list[Item]]] = {}
-    for token in tokens:
-        if not token.items:
-            continue
-        size = len(token.text.split())
-        for item in token.items:
-            kind = item.kind
-            current = best.get(kind)
-            if current is None or size > current[0]:
-                best[kind] = (size, [item])
-            elif size == current[0] and all(other.id != item.id for other in current[1]):
-                current[1].append(item)
-        kinds = (token.items[0].kind,) if len(token.items) == 1 else {i.kind for i in token.items}
-        for kind in kinds:
-            entry.spans.append(new_span(kind, token.start, token.end, token.text))
-    for kind, (_size, items) in best.items():
-        if len(items) == 1:
-            chosen = items[0]
-            if kind == "project":
-                entry.project_id = chosen.id
-                entry.client_id = chosen.client_id
-            else:
-                entry.service_id = chosen.id
-        else:
-            entry.candidates[kind] = [Candidate(item.id, item.name) for item in items]
-
-
-def _span(kind: str, piece, text: str) -> Span:
-    return new_span(kind, piece.start, piece.end, text[piece.start : piece.end])
+def warm_up(today: dt.date | str | None = None) -> dict[str, Entry]:
+    """Parse the example sentence of every available locale once (its
+    ``[locale] example``), so that the grammar table, the locale files and
+    their caches are ready before the first real sentence. The entries, by
+    locale code; a locale without an example is left out."""
+    return {
+        lexicon.code: parse(lexicon.example, locale=lexicon, today=today)
+        for lexicon in all_lexicons()
+        if lexicon.example
+    }

@@ -2,7 +2,8 @@
 
 The steps, all driven by data:
 
-1. ``text.split`` cuts the sentence into words, numbers and punctuation.
+1. ``words.split_shared`` cuts the sentence into words, numbers and
+   punctuation.
 2. The catalog claims project and service names first (longest match), so a
    number inside a name (``Project 2000``) stays part of the name.
 3. The lexicon gives each remaining word, or phrase of words, its role
@@ -10,6 +11,9 @@ The steps, all driven by data:
    that the lexicon does not know whole is read as its digit and letter parts
    when every letter part is a lexicon word.
 4. Anything else is a ``WORD``.
+5. A few readings that need more than one token of look-ahead are settled
+   (``LEAD``, ``MINS``, a month name that is a person), so that the grammar
+   stays LALR(1).
 """
 
 from __future__ import annotations
@@ -66,27 +70,6 @@ def catalog_spans(words: list[Word], catalog: Catalog | None) -> dict[int, tuple
     }
 
 
-def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:
-    """The normalised words of the sentence outside catalog names."""
-    if not names:
-        return [w.norm for w in words]
-    norms = []
-    i, n = 0, len(words)
-    while i < n:
-        if i in names:
-            i = names[i][0]
-            continue
-        norms.append(words[i].norm)
-        i += 1
-    return norms
-
-
-def known_count(norms: list[str], lexicon: Lexicon) -> int:
-    """How many of ``norms`` ``lexicon`` knows: with ``loose_norms``, the
-    measure ``locale="auto"`` picks a locale by."""
-    return sum(map(lexicon.known.__contains__, norms))
-
-
 def tokenize(
     words: list[Word],
     lexicon: Lexicon,
@@ -94,7 +77,7 @@ def tokenize(
     offsets: list[int],
 ) -> list[LexToken]:
     """Give every word its role in ``lexicon``. ``offsets`` is added to each
-    word's ``start`` and ``end`` (``text.split_shared``)."""
+    word's ``start`` and ``end`` (``words.split_shared``)."""
     tokens: list[LexToken] = []
     append = tokens.append
     i, n = 0, len(words)
@@ -115,8 +98,7 @@ def tokenize(
         if type(reading) is _Ahead:  # a phrase of several words may start here
             end, sense = _lookup(words, i, phrases[word.norm])
             if end:
-                role = sense.role
-                value = lexicon.half_hour if role == "HALF" else sense.value
+                role, value = sense.role, sense.value
                 if end == i + 1:  # one word
                     filler = word.kind == "punct" or word.norm in lexicon.fillers
                     at = offsets[i]
@@ -201,11 +183,6 @@ def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
     return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
 
 
-def _value(sense: Sense, lexicon: Lexicon):
-    """A token's value; ``HALF`` carries how the locale counts half hours."""
-    return lexicon.half_hour if sense.role == "HALF" else sense.value
-
-
 def _source(words: list[Word], start: int, end: int) -> str:
     return " ".join(w.text for w in words[start:end] if w.kind != "punct") or words[start].text
 
@@ -270,7 +247,7 @@ def _word(word: Word, lexicon: Lexicon) -> list[LexToken]:
                 sense = next((s for p, s in senses or () if len(p) == 1), None)
                 if sense is None:
                     break
-                split.append(LexToken(sense.role, _value(sense, lexicon),
+                split.append(LexToken(sense.role, sense.value,
                                       text[part.start() : part.end()], start, start + len(value)))
             else:
                 return split

@@ -1,7 +1,9 @@
 """Splitting text into words and normalising them.
 
 Everything that compares words (the lexicon, the catalog) goes through
-``normalize`` so that case, accents and width never matter.
+``normalize`` so that case, accents and width never matter; a lexicon phrase
+or a catalog name is compared by its ``phrase_words`` (``normalize_name``
+joins them into one key).
 """
 
 from __future__ import annotations
@@ -93,3 +95,10 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
     """The normalised words of a lexicon or catalog phrase."""
     words = split(phrase)
     return tuple(w.norm for w in words if w.kind != "punct") or tuple(w.norm for w in words)
+
+
+def normalize_name(name: str) -> str:
+    """The key a catalog name or alias is matched by: its normalised words,
+    joined by single spaces (``"Café  Noord!"`` -> ``"cafe noord"``); ``""``
+    when it has no word."""
+    return " ".join(phrase_words(name))

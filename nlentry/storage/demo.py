@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from nlentry.parsing import normalize_name
 from nlentry.storage.accounts import create_user, find_user, get_or_create_workspace
 from nlentry.storage.api_tokens import IssuedToken, issue_token
 from nlentry.storage.catalog_versions import bump_user_catalog, bump_workspace_catalog
 from nlentry.storage.models import Alias, Client, Project, Service
-from nlentry.storage.queries.aliases import normalize_alias
 
 DATA_FILE = Path(__file__).with_name("demo_workspace.toml")
 
@@ -87,4 +87,4 @@ def seed_example_catalog(session: Session, workspace_id: int, user_id: int) -> N
 
 
 def _alias(user_id: int, name: str, **target: int) -> Alias:
-    return Alias(user_id=user_id, name=name, normalized=normalize_alias(name), **target)
+    return Alias(user_id=user_id, name=name, normalized=normalize_name(name), **target)

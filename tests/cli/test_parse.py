@@ -1,6 +1,6 @@
 """``nlentry parse``: the command line, as a user runs it (a real subprocess).
 
-Contract (issue 2): ``nlentry parse TEXT [--catalog FILE.json] [--today
+The contract: ``nlentry parse TEXT [--catalog FILE.json] [--today
 YYYY-MM-DD] [--locale auto|nl|en]`` prints the entry as one JSON object;
 ``nlentry parse --jsonl`` reads JSON Lines from standard input (each line a
 JSON string or an object with ``"text"`` and optionally ``"today"``) and
@@ -24,7 +24,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 SPEC_CATALOG = HERE.parent / "corpus" / "catalog.json"
 NLENTRY = Path(sys.executable).with_name("nlentry")
-TODAY = "2026-03-18"  # a Wednesday, as in the spec
+TODAY = "2026-03-18"  # a Wednesday, as in docs/parsing.md
 
 
 def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -133,7 +133,7 @@ def test_custom_catalog_file(custom_catalog: Path):
     assert out["duration"] == 10800
     assert out["project_id"] == 77
     assert out["service_id"] == 5
-    # the spec catalog's names mean nothing with this catalog
+    # the corpus catalog's names mean nothing with this catalog
     out = parse_one("3 uur aan Timi", "--catalog", str(custom_catalog), "--today", TODAY)
     assert out["project_id"] is None
 

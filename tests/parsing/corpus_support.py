@@ -1,6 +1,4 @@
-"""What the parser tests share: where the corpus lives, its today, its catalogs.
-
-"""
+"""What the parser tests share: where the corpus lives, its today, its catalogs."""
 
 from __future__ import annotations
 
@@ -11,7 +9,7 @@ from pathlib import Path
 from nlentry import Catalog
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-TODAY = dt.date(2026, 3, 18)  # a Wednesday, as in parsing.md
+TODAY = dt.date(2026, 3, 18)  # a Wednesday, as in docs/parsing.md
 
 
 def load_catalog(name: str = "catalog.json") -> Catalog:

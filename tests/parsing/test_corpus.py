@@ -1,4 +1,4 @@
-"""The corpus under tests/corpus/: one test per sentence, expectations from parsing.md.
+"""The corpus under tests/corpus/: one test per sentence, expectations from docs/parsing.md.
 
 Each line of ``nl.jsonl``/``en.jsonl`` is ``{"text", "expect", ["today"], ["locale"],
 ["default_locale"], ["catalog"]}``. Only the keys present in ``expect`` are checked;

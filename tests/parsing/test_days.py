@@ -98,8 +98,42 @@ def test_dateparser_answers_are_cached(dateparser_calls):
         (dates.Day("date", (None, 3, 18)), "2026-03-18"),
         (dates.Day("date", (None, 2, 29)), "2024-02-29"),
         (dates.Day("date", (2026, 2, 31)), None),
+        (dates.Day("date", (2025, 12, 28)), "2025-12-28"),  # a year: taken as written
+        (dates.Day("date", (2030, 1, 1)), "2030-01-01"),  # even in the future
+        (dates.Day("date", (None, 13, 1)), None),  # no such month
+        (dates.Day("date", (None, 4, 31)), None),  # no such day in any year
+        (dates.Day("relative", 0), "2026-03-18"),
+        (dates.Day("relative", -2), "2026-03-16"),
+        (dates.Day("relative", 1), "2026-03-19"),
+        (dates.Day("weekday", 7), "2026-03-15"),  # sunday: the one before
+        (dates.Day("last_weekday", 2), "2026-03-17"),
+        (dates.Day("ago", 0), "2026-03-18"),
+        (dates.Day("ago", 1.5), None),  # half a day ago names no day
+        (dates.Day("ago", 3661), None),  # more than ten years back
+        (dates.Day("none"), None),  # "vorige week" alone
     ],
 )
 def test_resolve(day, expected):
     found = dates.resolve(day, TODAY)
     assert (found.isoformat() if found else None) == expected
+
+
+def test_a_date_without_a_year_is_the_latest_on_or_before_today():
+    assert dates.resolve(dates.Day("date", (None, 3, 19)), TODAY) == dt.date(2025, 3, 19)
+    # 29 February: the latest leap year
+    assert dates.resolve(dates.Day("date", (None, 2, 29)), dt.date(2029, 3, 1)) == dt.date(
+        2028, 2, 29)
+
+
+def test_an_impossible_date_is_an_error_in_the_entry():
+    entry = parse("31-02-2026 2 uur", locale="nl", today=TODAY)
+    assert (entry.date, entry.duration) == (TODAY, 7200)
+    assert list(entry.errors) == ["date"] and entry.errors["date"]
+
+
+@pytest.mark.parametrize("text", ["maart anderhalf", "anderhalf maart", "anderhalf-3",
+                                  "16-3-anderhalf"])
+def test_a_number_word_that_is_no_whole_day_is_an_invalid_date(text):
+    entry = parse(f"{text} 2 uur", locale="nl", today=TODAY)
+    assert (entry.date, entry.duration) == (TODAY, 7200)
+    assert list(entry.errors) == ["date"]

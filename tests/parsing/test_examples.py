@@ -1,4 +1,4 @@
-"""The example table of parsing.md, verbatim, and inputs that must never break a parse."""
+"""The example table of docs/parsing.md, verbatim, and inputs that must never break a parse."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from nlentry import parse
 
-# text | duration | date | start-end | project | service  (parsing.md, "Examples")
+# text | duration | date | start-end | project | service  (docs/parsing.md, "Examples")
 EXAMPLES = [
     ("2,5 uur met Rowan aan Timi gewerkt", 9000, "2026-03-18", "", 2, None),
     ("8 uur voor Timi gewerkt vanuit huis", 28800, "2026-03-18", "", 2, None),

@@ -1,4 +1,4 @@
-"""Hypothesis properties of the parser (parsing.md).
+"""Hypothesis properties of the parser (docs/parsing.md).
 
 (a) ``parse`` never raises and always gives a JSON-serialisable entry;
 (b) entries generated from random durations, ranges, days and catalog names,
@@ -24,7 +24,7 @@ CATALOG = load_catalog()
 with open(CORPUS / "catalog.json", encoding="utf-8") as _fh:
     _RAW = json.load(_fh)
 
-# (kind, id, client id, phrase) for every name and alias of the spec's catalog
+# (kind, id, client id, phrase) for every name and alias of tests/corpus/catalog.json
 NAMES = [
     (kind[:-1], item["id"], (item.get("client") or {}).get("id"), phrase)
     for kind in ("projects", "services")
@@ -225,7 +225,9 @@ def ranges(draw, locale):
     if draw(st.booleans()):  # whole and half hours are what people type most
         start = start - start % 30
         end = max(end - end % 30, start + 30)
-    # am/pm on both ends or on neither: "from 7:00 to 7:30pm" is left ambiguous by the spec
+    # am/pm on both ends or on neither: with a marker on the end only, a bare start takes
+    # it when that keeps the start first (docs/parsing.md), so "from 7:00 to 7:30pm" is
+    # 19:00-19:30, not the 07:00-19:30 this generator would expect
     a = draw(st.sampled_from(clock_phrases(locale, start)))
     b = draw(st.sampled_from([p for p in clock_phrases(locale, end)
                               if _ampm(p) == _ampm(a)]))

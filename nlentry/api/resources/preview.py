@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.json_shapes import clock, project_ref, service_ref
+from nlentry.api.json_shapes import project_ref, service_ref
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import read_entry_input
 from nlentry.api.request.models import TimeEntryCreate
 from nlentry.api.response_models import ParsePreview
+from nlentry.parsing import format_hhmm
 from nlentry.storage.models import Project, Service
 from nlentry.storage.queries.workspace_objects import find_in_workspace
 
@@ -43,8 +44,8 @@ def parse_preview(call: Call) -> Response:
         "description": values.get("description", ""),
         "date": values["date"].isoformat(),
         "duration": values.get("duration"),
-        "start_time": clock(values.get("start_time")),
-        "end_time": clock(values.get("end_time")),
+        "start_time": format_hhmm(values.get("start_time")),
+        "end_time": format_hhmm(values.get("end_time")),
         "project": project_ref(project),
         "service": service_ref(service),
         "user": {"id": call.caller.user_id, "display_name": call.caller.display_name},

@@ -12,17 +12,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nlentry.parsing.words import phrase_words
+from nlentry.parsing import normalize_name
 from nlentry.storage.catalog_versions import bump_user_catalog
 from nlentry.storage.models import Alias
 
 
 class AliasRace(Exception):
     """A concurrent request took the same alias; the transaction was rolled back."""
-
-
-def normalize_alias(name: str) -> str:
-    return " ".join(phrase_words(name))
 
 
 def _column(kind: str):
@@ -62,7 +58,7 @@ def replace_aliases(
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
     for name in names:
-        normalized = normalize_alias(name)
+        normalized = normalize_name(name)
         if not normalized:
             problems.append((name, "invalid"))
             continue
@@ -80,7 +76,7 @@ def replace_aliases(
 def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> str | None:
     """Add one alias (kept as it is when the user has it for the target already):
     the problem key, or ``None`` once stored."""
-    normalized = normalize_alias(name)
+    normalized = normalize_name(name)
     if not normalized:
         return "invalid"
     problem = _add(session, user_id, kind, target_id, name, normalized)
@@ -91,7 +87,7 @@ def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: s
 
 def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> bool:
     """Remove the user's alias ``name`` of the target; whether there was one."""
-    normalized = normalize_alias(name)
+    normalized = normalize_name(name)
     if not normalized:
         return False
     result = session.execute(

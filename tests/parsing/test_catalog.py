@@ -1,0 +1,76 @@
+"""Finding project and service names in a sentence (``nlentry/parsing/catalog.py``)."""
+
+from __future__ import annotations
+
+from nlentry import Catalog, Item
+from nlentry.parsing import normalize_name, phrase_words
+from nlentry.parsing.words import split
+
+CATALOG = Catalog.from_dict({
+    "projects": [
+        {"id": 1, "name": "Website", "aliases": ["site"], "client": {"id": 7, "name": "Acme"}},
+        {"id": 2, "name": "Website Redesign", "aliases": [], "client": None},
+        {"id": 3, "name": "Café Noord", "aliases": ["klant"], "client": None},
+        {"id": 4, "name": "Beta", "aliases": ["klant", "KLANT!"], "client": None},
+    ],
+    "services": [{"id": 9, "name": "Design", "aliases": ["site"]}],
+})
+
+
+def norms(text: str) -> list[str]:
+    return [w.norm for w in split(text) if w.kind != "punct"]
+
+
+def found(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
+    return [(start, end, [(i.kind, i.id) for i in items])
+            for start, end, items in CATALOG.spans(norms(text))]
+
+
+def test_from_dict_keeps_every_item_and_its_client():
+    assert len(CATALOG) == 5
+    website = CATALOG.items[0]
+    assert website == Item("project", 1, "Website", 7, "Acme")
+    assert len(Catalog.from_dict(None)) == 0
+
+
+def test_the_longest_match_wins():
+    assert found("redesign van de website redesign") == [(3, 5, [("project", 2)])]
+    assert found("website") == [(0, 1, [("project", 1)])]
+
+
+def test_a_word_belongs_to_one_match_left_to_right():
+    assert found("website website redesign") == [(0, 1, [("project", 1)]),
+                                                 (1, 3, [("project", 2)])]
+
+
+def test_a_tie_gives_every_item_of_it():
+    assert found("2 uur klant") == [(2, 3, [("project", 3), ("project", 4)])]
+    assert found("site") == [(0, 1, [("project", 1), ("service", 9)])]
+
+
+def test_an_item_named_twice_the_same_way_is_one_item():
+    # "klant" and "KLANT!" are the same key for Beta
+    assert [i.id for _, _, items in CATALOG.spans(["klant"]) for i in items] == [3, 4]
+
+
+def test_case_accents_and_punctuation_do_not_matter():
+    assert found("CAFE noord") == [(0, 2, [("project", 3)])]
+    assert found("(café NOORD!)") == [(0, 2, [("project", 3)])]
+    assert found("cafe") == []
+
+
+def test_names_without_words_are_ignored():
+    catalog = Catalog()
+    catalog.add(Item("project", 5, "!!"), ["!!", "", "   "])
+    assert len(catalog) == 1  # the item is there, but no name finds it
+    assert catalog.spans(["!!"]) == catalog.spans([""]) == []
+    catalog.add(Item("project", 6, "&"), ["&"])  # punctuation the grammar reads is a word
+    assert catalog.spans(["&"]) == [(0, 1, (Item("project", 6, "&"),))]
+
+
+def test_normalize_name_is_the_key_names_match_by():
+    assert normalize_name("  Café   Noord! ") == "cafe noord"
+    assert normalize_name("Website-Redesign") == "website redesign"
+    assert normalize_name("TWEEËNHALF") == "tweeenhalf"
+    assert normalize_name("") == ""
+    assert normalize_name("Project 2000") == " ".join(phrase_words("Project 2000"))

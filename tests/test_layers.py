@@ -1,0 +1,68 @@
+"""The direction of imports: parsing <- storage <- api <- cli, checked on the source.
+
+``nlentry.parsing`` is the pure library (no web, no database); ``nlentry.storage``
+knows no HTTP; ``nlentry.api`` holds no SQL (its modules may name SQLAlchemy
+types only for type checking).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "nlentry"
+
+FORBIDDEN = {
+    "parsing": ("nlentry.api", "nlentry.storage", "nlentry.cli", "starlette", "sqlalchemy"),
+    "storage": ("nlentry.api", "nlentry.cli", "starlette"),
+    "api": ("sqlalchemy", "nlentry.cli"),
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Modules imported by ``path``, outside ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_only_what_lies_below_it(layer):
+    assert _modules(layer), f"no modules in nlentry/{layer}"
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}"
+        for path in _modules(layer)
+        for line, name in _imports(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[layer])
+    ]
+    assert wrong == []
+
+
+def test_the_checker_sees_a_forbidden_import(tmp_path):
+    module = tmp_path / "bad.py"
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sqlalchemy\n"
+                      "from sqlalchemy import select\n")
+    assert _imports(module) == [(1, "typing"), (4, "sqlalchemy")]
+
+
+def test_no_module_is_over_600_lines():
+    long = {str(p.relative_to(PACKAGE.parent)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    assert long == {}

@@ -7,7 +7,7 @@
 In one run, on loopback only, each server alone on the machine in turn:
 
 1. ``nlentry serve --workers 2`` on SQLite in a temp dir (a user made with
-   ``nlentry user add``, the spec's catalog created through the API, the rate
+   ``nlentry user add``, the example catalog created through the API, the rate
    limit lifted with ``NLENTRY_RATE_LIMIT``), loaded by wrk with realistic
    sentences (form bodies ``body=...``, ``X-Api-Key: EMAIL:TOKEN``);
 2. a bare Starlette app, 2 uvicorn workers (uvloop, httptools), whose one
@@ -187,7 +187,7 @@ def free_port() -> int:
 
 
 def sentences(limit: int = 60) -> list[str]:
-    """Corpus sentences that store an entry with the spec catalog (a duration, no errors)."""
+    """Corpus sentences that store an entry with the example catalog (a duration, no errors)."""
     found = []
     for path in sorted(CORPUS.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -255,7 +255,7 @@ def api(base: str, method: str, path: str, auth: str, data: dict | None = None) 
 
 
 def seed_catalog(base: str, auth: str) -> None:
-    """The spec's clients, projects (with aliases) and services, through the API."""
+    """The example clients, projects (with aliases) and services, through the API."""
     clients = {}
     for project in SPEC_CATALOG["projects"]:
         client = project["client"]

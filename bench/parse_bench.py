@@ -5,7 +5,7 @@
 
 Sentences come from the test corpus (``tests/corpus/*.jsonl``; a small built-in
 list when it is absent). Every sentence is parsed with a catalog of at least
-200 aliases: the spec's catalog (``tests/corpus/catalog.json``, or the line's own
+200 aliases: the example catalog (``tests/corpus/catalog.json``, or the line's own
 ``catalog`` file) plus generated projects and services. Reported:
 
 * nlentry: median and p99 microseconds per sentence, after a warm-up round,
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     calls, alias_count = prepare(cases, args.aliases)
     texts = [text for text, _ in calls]
     print(f"corpus:   {source}")
-    print(f"catalog:  {alias_count} names and aliases (spec catalog + generated)")
+    print(f"catalog:  {alias_count} names and aliases (example catalog + generated)")
     print(f"python:   {sys.version.split()[0]} on {os.cpu_count()} cores")
 
     ours, raised = time_nlentry(calls, args.rounds)

@@ -116,7 +116,7 @@ def carol(app, alice) -> Account:
 
 @pytest.fixture
 def example_catalog(app, alice) -> Account:
-    """The parsing spec's catalog in Alice's workspace, with her aliases (Rowan -> Timi)."""
+    """The example catalog (storage/demo_workspace.toml) in Alice's workspace, with her aliases (Rowan -> Timi)."""
     with app.state.db.write() as session:
         seed_example_catalog(session, alice.workspace_id, alice.id)
         session.commit()

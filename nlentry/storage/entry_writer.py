@@ -23,8 +23,9 @@ transaction of its own, so one bad entry fails alone.
 Entries arrive while a commit is running, so the batch grows with the load
 without any waiting on purpose. Nothing here knows about HTTP or JSON: each
 entry comes with its ``Answer``, opaque bytes made by the API
-(``nlentry.api.idempotency.answer_for``) with a place for the new row's id,
-which the writer fills in and, for a key, keeps beside the claim.
+(``nlentry.api.idempotency.created_answer``, ``refusal_answer``) with a
+place for the new row's id, which the writer fills in and, for a key, keeps
+beside the claim.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nlentry.storage import Database, create_user, get_or_create_workspace, migrate
-from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
+from nlentry.storage.models import Alias, Base, Project, TimeEntry, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"
 
@@ -27,6 +27,23 @@ def test_a_deleted_newest_entry_keeps_its_id(client, alice):
     assert retried.status_code == 404
     shown = client.get(f"/api/v1/time_entries/{again['id']}.json", headers=alice.headers)
     assert shown.status_code == 200 and shown.json()["duration"] == 3 * 3600
+
+
+def _indexes(path) -> dict[str, str]:
+    with sqlite3.connect(path) as raw:
+        return dict(raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def test_a_new_sqlite_database_has_every_index_of_the_models(tmp_path):
+    path = tmp_path / "new.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        migrate(db.engine)
+    finally:
+        db.dispose()
+    expected = {index.name for table in Base.metadata.tables.values() for index in table.indexes}
+    assert len(expected) > 5 and set(_indexes(path)) == expected
 
 
 def _entry(user_id: int, hours: int, **extra) -> TimeEntry:
@@ -58,6 +75,7 @@ def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
         sql = sqlite3.connect(path).execute(
             "SELECT sql FROM sqlite_master WHERE name = 'time_entries'").fetchone()[0]
         assert "AUTOINCREMENT" not in sql  # the old schema, which reuses ids
+        indexes_before = _indexes(path)
 
         migrate(db.engine)
 
@@ -66,6 +84,7 @@ def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
             assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert "AUTOINCREMENT" in schema["time_entries"]
         assert "WHERE timer_started_at IS NOT NULL" in schema["uq_time_entries_running_timer"]
+        assert _indexes(path) == indexes_before  # every index kept, exactly as it was
         with db.write() as session:
             assert sorted(session.scalars(select(TimeEntry.id))) == ids  # every row, its id kept
             assert session.scalar(select(Alias.project_id)) == project_id

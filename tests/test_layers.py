@@ -34,9 +34,18 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.lineno, _absolute(path, node)))
     return found
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The module an ``import from`` names, a relative one resolved from ``path``."""
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = package[: len(package) - node.level]
+    return ".".join([*package, *([node.module] if node.module else [])])
 
 
 def _modules(layer: str) -> list[Path]:
@@ -60,6 +69,12 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sqlalchemy\n"
                       "from sqlalchemy import select\n")
     assert _imports(module) == [(1, "typing"), (4, "sqlalchemy")]
+
+
+def test_the_checker_resolves_a_relative_import():
+    module = PACKAGE / "parsing" / "example.py"  # not read: only its place counts
+    node = ast.parse("from ..storage import models").body[0]
+    assert _absolute(module, node) == "nlentry.storage"
 
 
 def test_no_module_is_over_600_lines():

@@ -25,7 +25,6 @@ from nlentry.storage import Database, migrate
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
-DEFAULT_MAX_BODY_BYTES = MAX_REQUEST_BYTES
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
 GIL_SWITCH_SECONDS = 0.0002
@@ -38,7 +37,7 @@ def create_app(
     *,
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
     redis_url: str | None = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int = MAX_REQUEST_BYTES,
     body_timeout: float | None = None,
 ) -> Starlette:
     """The API on ``database_url`` (default ``$NLENTRY_DATABASE_URL`` or ``./nlentry.db``).

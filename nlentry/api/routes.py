@@ -30,8 +30,8 @@ from nlentry.api.resources import (
 )
 
 #: The resource modules, in the order their operations are listed.
-RESOURCES = (clients, projects, services, aliases, time_entries, entry_create, timer, preview,
-             meta)  # fmt: skip
+RESOURCES = (meta, clients, projects, services, aliases, timer, time_entries, entry_create,
+             preview)  # fmt: skip
 
 OPERATIONS: list[Operation] = [op for module in RESOURCES for op in REGISTRY.of(module.__name__)]
 if len(OPERATIONS) != len(list(REGISTRY)):  # declared in a module missing from RESOURCES

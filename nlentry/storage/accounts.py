@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nlentry.limits import MAX_NAME_LENGTH
 from nlentry.parsing.lexicon import available_locales
 from nlentry.storage.api_tokens import IssuedToken, issue_token, normalize_email
 from nlentry.storage.models import User, Workspace
@@ -37,7 +38,7 @@ def create_user(
 ) -> tuple[User, IssuedToken]:
     """A new user of ``workspace`` with a first API token."""
     email = normalize_email(email)
-    if "@" not in email or len(email) > 255:
+    if "@" not in email or len(email) > MAX_NAME_LENGTH:
         raise AccountError(f"not an e-mail address: {email!r}")
     locales = available_locales()
     if locale not in locales:

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from nlentry.limits import MAX_IDEMPOTENCY_KEY_LENGTH, MAX_NAME_LENGTH
+
 
 def utcnow() -> dt.datetime:
     """The current time as a naive UTC datetime (what the columns hold)."""
@@ -38,7 +40,7 @@ class Workspace(Base):
     __tablename__ = "workspaces"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     # bumped whenever a project or service changes: keys the parser catalog cache
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -49,8 +51,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(255), unique=True)
-    display_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH), unique=True)
+    display_name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     locale: Mapped[str] = mapped_column(String(8), default="nl")
     # bumped whenever one of the user's aliases changes
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -79,7 +81,7 @@ class Client(Base):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -94,7 +96,7 @@ class Project(Base):
     client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), nullable=True
     )
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -108,7 +110,7 @@ class Service(Base):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -132,8 +134,8 @@ class Alias(Base):
     service_id: Mapped[int | None] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    name: Mapped[str] = mapped_column(String(255))
-    normalized: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
+    normalized: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
 
 
 class TimeEntry(Base):
@@ -180,7 +182,7 @@ class IdempotencyKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH))
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)

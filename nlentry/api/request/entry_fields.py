@@ -20,7 +20,7 @@ from nlentry.storage.models import Project, Service
 from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 _OVERRIDES = ("date", "duration", "project_id", "service_id")
-_LOOKED_UP = (("project_id", Project), ("service_id", Service))
+_CHECKED_IN_WORKSPACE = (("project_id", Project), ("service_id", Service))
 
 
 @dataclass
@@ -37,7 +37,7 @@ def read_fields(call: Call, fields: type[BaseModel], errors: FieldErrors) -> tup
     (422 messages go to ``errors``); an id must name a project or service of the workspace."""
     values = read_model(fields, call.fields, errors)
     overrides = {name: values[name] for name in _OVERRIDES if name in values}
-    for name, model in _LOOKED_UP:
+    for name, model in _CHECKED_IN_WORKSPACE:
         id = overrides.get(name)
         if id is not None and find_in_workspace(
             call.session, model, call.caller.workspace_id, id

@@ -25,6 +25,10 @@ from nlentry.api.request.fields import (
     PerPage,
 )
 from nlentry.limits import MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PER_PAGE
+from nlentry.storage.demo import demo_data
+
+#: the example sentence of the documents: the demo workspace's (data, not code)
+EXAMPLE = demo_data()["demo"]["sentence"]
 
 _ARCHIVES = "default true; false archives"
 
@@ -70,8 +74,7 @@ class AliasInput(BaseModel):
 
 class TimeEntryInput(BaseModel):
     body: Body = Field(  # type: ignore[assignment]
-        None, description="the sentence the parser reads, e.g. `2,5 uur met Rowan aan Timi gewerkt`",
-        examples=["2,5 uur met Rowan aan Timi gewerkt"],
+        None, description=f"the sentence the parser reads, e.g. `{EXAMPLE}`", examples=[EXAMPLE],
     )
     date: DateText = Field(None, description="overrides the date the parser found")  # type: ignore[assignment]
     duration: Duration = Field(  # type: ignore[assignment]
@@ -83,8 +86,7 @@ class TimeEntryInput(BaseModel):
 
 class TimeEntryCreate(TimeEntryInput):
     body: Body = Field(
-        description="the sentence the parser reads, e.g. `2,5 uur met Rowan aan Timi gewerkt`",
-        examples=["2,5 uur met Rowan aan Timi gewerkt"],
+        description=f"the sentence the parser reads, e.g. `{EXAMPLE}`", examples=[EXAMPLE],
     )
 
 

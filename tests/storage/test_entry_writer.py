@@ -213,3 +213,29 @@ def test_no_request_waits_forever_when_the_writer_thread_dies(app, client, alice
     assert all(isinstance(o, (Stored, RuntimeError)) for o in outcomes)
     later = _write_all(app, [_entry(alice, versions=versions, token_id=token_id)])
     assert isinstance(later[0], Stored)  # a new thread takes over
+
+
+def test_an_entry_is_stored_however_often_the_catalog_changes_while_it_is_parsed(
+    app, client, alice, monkeypatch
+):
+    """A colleague's catalog changes make the entry parse again, never fail (no fixed cap)."""
+    from nlentry.api.resources import entry_create
+
+    prepare = entry_create._prepare_entry
+    changes = {"left": 12}  # more than any fixed number of attempts the path ever had
+
+    def prepare_then_change_the_catalog(call, key):
+        entry = prepare(call, key)
+        if changes["left"]:
+            changes["left"] -= 1
+            with app.state.db.write() as session:
+                bump_user_catalog(session, alice.id)
+                session.commit()
+        return entry
+
+    monkeypatch.setattr(entry_create, "_prepare_entry", prepare_then_change_the_catalog)
+    answer = client.post(ENTRIES, data={"body": "2 uur werk"}, headers=alice.headers)
+    assert answer.status_code == 201, answer.text
+    assert changes["left"] == 0 and answer.json()["duration"] == 7200
+    with app.state.db.read() as session:
+        assert session.scalar(select(TimeEntry.id).where(TimeEntry.id == answer.json()["id"]))

@@ -39,7 +39,6 @@ from nlentry.storage.entry_writer import (
 from nlentry.storage.models import Project, Service, utcnow
 from nlentry.storage.queries.workspace_objects import by_id
 
-_ATTEMPTS = 5  # parses of one request, should the catalog change meanwhile
 _LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
 
 
@@ -55,7 +54,7 @@ _LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_inp
 async def create_entry(call: Call) -> Response:
     state = call.state
     credentials = call.credentials
-    for _ in range(_ATTEMPTS):
+    while True:  # parsed again while the catalog changes under it: no cap a workload can exhaust
         try:
             entry = await _new_entry(call)
         except APIError:
@@ -75,7 +74,6 @@ async def create_entry(call: Call) -> Response:
         if isinstance(outcome, Claimed):
             return idempotency.replay(call, outcome, entry.request_hash)
         return Response(outcome.body, outcome.status, media_type="application/json")
-    raise RuntimeError(f"the catalog changed {_ATTEMPTS} times while parsing")
 
 
 async def _new_entry(call: Call) -> NewEntry:

@@ -80,7 +80,7 @@ class Catalog:
             if not bucket:
                 i += 1
                 continue
-            best_len, best_items = 0, []
+            best_len, best_items = 0, {}  # a dict: ordered, and a linear pass for many items
             for phrase, item in bucket:
                 size = len(phrase)
                 if size < best_len:
@@ -88,9 +88,8 @@ class Catalog:
                 # the bucket is keyed by the first word: one word always matches
                 if size == 1 or tuple(words[i : i + size]) == phrase:
                     if size > best_len:
-                        best_len, best_items = size, []
-                    if item not in best_items:
-                        best_items.append(item)
+                        best_len, best_items = size, {}
+                    best_items[item] = None
             if best_len:
                 matches.append((i, i + best_len, tuple(best_items)))
                 i += best_len

@@ -158,7 +158,9 @@ def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, in
 
 
 def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
-    best: dict[str, tuple[int, list[Item]]] = {}
+    # kind -> (words in the longest name, its items by id): a dict, so that a thousand
+    # items with one name cost a linear pass, not a quadratic one
+    best: dict[str, tuple[int, dict[int | str, Item]]] = {}
     for token in tokens:
         if not token.items:
             continue
@@ -167,13 +169,16 @@ def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
             kind = item.kind
             current = best.get(kind)
             if current is None or size > current[0]:
-                best[kind] = (size, [item])
-            elif size == current[0] and all(other.id != item.id for other in current[1]):
-                current[1].append(item)
+                best[kind] = (size, {item.id: item})
+            elif size == current[0]:
+                current[1].setdefault(item.id, item)
         kinds = (token.items[0].kind,) if len(token.items) == 1 else {i.kind for i in token.items}
+        # the span's text as written (a name may have punctuation inside: "Café - Noord")
+        text = entry.text[token.start : token.end]
         for kind in kinds:
-            entry.spans.append(new_span(kind, token.start, token.end, token.text))
-    for kind, (_size, items) in best.items():
+            entry.spans.append(new_span(kind, token.start, token.end, text))
+    for kind, (_size, by_id) in best.items():
+        items = list(by_id.values())
         if len(items) == 1:
             chosen = items[0]
             if kind == "project":

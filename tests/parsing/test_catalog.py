@@ -74,3 +74,35 @@ def test_normalize_name_is_the_key_names_match_by():
     assert normalize_name("TWEEËNHALF") == "tweeenhalf"
     assert normalize_name("") == ""
     assert normalize_name("Project 2000") == " ".join(phrase_words("Project 2000"))
+
+
+def test_many_items_of_one_name_cost_a_linear_pass(monkeypatch):
+    """A thousand projects named alike, named 99 times: every one a candidate, and the
+    matching compares items by hash, not each with each (it was quadratic: 18 s)."""
+    from nlentry import parse
+
+    catalog = Catalog.from_dict(
+        {"projects": [{"id": i, "name": "Acme", "client": None} for i in range(1000)]}
+    )
+    compared = {"n": 0}
+    equal = Item.__eq__
+
+    def counting_eq(self, other):
+        compared["n"] += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(Item, "__eq__", counting_eq)
+    entry = parse(" ".join(["acme"] * 99) + " 2 uur", catalog=catalog, locale="nl")
+    assert entry.duration == 7200 and entry.project_id is None
+    assert [c.id for c in entry.candidates["project"]] == list(range(1000))
+    assert compared["n"] < 10_000  # a pairwise check would be ~50 million
+
+
+def test_a_name_written_with_punctuation_inside_spans_the_text_as_written():
+    from nlentry import parse
+
+    catalog = Catalog.from_dict({"projects": [{"id": 13, "name": "Café Noord", "client": None}]})
+    entry = parse("2 uur Café - Noord", catalog=catalog, locale="nl")
+    assert entry.project_id == 13
+    span = next(s for s in entry.spans if s.kind == "project")
+    assert (span.start, span.end, span.text) == (6, 18, "Café - Noord")

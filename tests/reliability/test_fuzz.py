@@ -44,7 +44,7 @@ TIMER = "/api/v1/time_entries/timer.json"
 JSON_TYPE = {"Content-Type": "application/json"}
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
 HUGE_IDS = [2**63 - 1, 2**63, 2**64, 10**30, 10**100]
-FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=False,
+FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck),
                 database=None)
 
 

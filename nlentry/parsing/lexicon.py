@@ -23,7 +23,7 @@ from typing import Any
 
 from nlentry.parsing.data_files import data_dir
 from nlentry.parsing.lexicon_check import REFERENCE_LOCALE, VALUE_TABLES, LocaleError, check
-from nlentry.parsing.words import phrase_words
+from nlentry.parsing.words import normalize_name, phrase_words
 
 __all__ = [
     "LOCALE_PATH_ENV",
@@ -225,3 +225,15 @@ def _all(dirs: tuple[Path, ...]) -> tuple[Lexicon, ...]:
         for path in sorted(directory.glob("*.toml")):
             codes.setdefault(path.stem, None)
     return tuple(_load(code, dirs) for code in codes)
+
+
+def is_time_word(name: str) -> bool:
+    """Whether ``name`` is, whole, a word or phrase of the time grammar (``uur``,
+    ``gisteren``, ``half an hour``) in any installed locale: as a catalog name it
+    would claim those words in every sentence."""
+    words = tuple(normalize_name(name).split())
+    return bool(words) and any(
+        phrase == words
+        for lexicon in all_lexicons()
+        for phrase, _ in lexicon.phrases.get(words[0], ())
+    )

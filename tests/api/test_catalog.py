@@ -134,6 +134,29 @@ def test_alias_used_elsewhere_is_refused_naming_it(client, alice):
     assert unchanged["aliases"] == []
 
 
+def test_an_alias_that_is_a_time_word_is_refused_naming_it(client, alice, carol):
+    project = post(client, alice, "projects", name="Timi").json()
+    for word in ("uur", "Gisteren", "morgen", "yesterday"):  # a word of any installed locale
+        answer = post(client, alice, f"projects/{project['id']}/aliases", alias=word)
+        assert answer.status_code == 422, word
+        assert answer.json() == {"errors": {"alias": [
+            f"{word} is een woord voor tijd of datum en kan dus geen project of dienst heten"]}}
+    answer = client.patch(f"/api/v1/projects/{project['id']}", json={"aliases": ["rowan", "Uur"]},
+                          headers=alice.headers)  # fmt: skip
+    assert answer.status_code == 422
+    assert answer.json()["errors"]["aliases"] == [
+        "Uur is een woord voor tijd of datum en kan dus geen project of dienst heten"]
+    other = post(client, carol, "projects", name="Acme").json()  # an English user's words
+    answer = post(client, carol, f"projects/{other['id']}/aliases", alias="hours")
+    assert answer.json() == {"errors": {"alias": [
+        "hours is a word for time or a date, so it cannot name a project or service"]}}
+    # a name holding a time word among others is a name: "uur werk" claims no "N uur"
+    assert post(client, alice, f"projects/{project['id']}/aliases", alias="uur werk").status_code == 201
+    entry = client.post("/api/v1/time_entries.json", data={"body": "2 uur aan Timi"},
+                        headers=alice.headers).json()  # fmt: skip
+    assert entry["duration"] == 7200 and entry["project"]["id"] == project["id"]
+
+
 def test_alias_blank_is_refused(client, alice):
     project = post(client, alice, "projects", name="Timi").json()
     answer = post(client, alice, f"projects/{project['id']}/aliases", alias=" ")

@@ -43,7 +43,7 @@ def _add_alias(call: Call, kind: str, target_id: int, name: str, field: str = "a
     problem = _raced(call, field, stored.add_alias, kind, target_id, name)
     if problem is not None:
         errors = call.errors()
-        errors.add(field, problem, prefix=name if problem == "taken" else "")
+        errors.add(field, problem, prefix="" if problem == "invalid" else name)
         errors.raise_if_any()
 
 

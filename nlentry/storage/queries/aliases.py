@@ -3,7 +3,8 @@
 Names are compared by their normalised words (``nlentry.parsing.normalize_name``),
 as the parser's catalog matches them. Problems are answered as keys
 (``"invalid"``: no word in it; ``"taken"``: the user's alias for something
-else) for the caller to word; every change bumps the user's catalog version.
+else; ``"time_word"``: a word of the time grammar, such as ``uur``, which as an
+alias would claim that word in every sentence) for the caller to word; every change bumps the user's catalog version.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nlentry.parsing import normalize_name
+from nlentry.parsing.lexicon import is_time_word
 from nlentry.storage.catalog_versions import bump_user_catalog
 from nlentry.storage.models import Alias
 
@@ -102,6 +104,8 @@ def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name
 
 
 def _add(session, user_id, kind, target_id, name, normalized) -> str | None:
+    if is_time_word(name):  # it would claim that word in every sentence of the user
+        return "time_word"
     existing = session.scalar(
         select(Alias).where(Alias.user_id == user_id, Alias.normalized == normalized)
     )

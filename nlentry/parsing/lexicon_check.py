@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from nlentry.parsing.data_files import data_dir
+from nlentry.parsing.pieces import DAY_DURATIONS
 from nlentry.parsing.words import phrase_words
 
 #: The locale whose ``[messages]`` keys are all the keys there are, and that a
@@ -41,8 +42,6 @@ TABLES = frozenset({"locale", "roles", *VALUE_TABLES, "fillers", "messages"})
 LOCALE_KEYS = frozenset({"code", "name", "half_hour", "example"})
 #: ``half_hour``: ``"next"`` (``half 9`` is 08:30) or ``"this"`` (09:30).
 HALF_HOUR = frozenset({"next", "this"})
-#: The durations that are no number of hours: a working day and half of one.
-DAY_DURATIONS = frozenset({"day", "half_day"})
 
 _HHMM = re.compile(r"\d\d:\d\d")
 # "%declare A B C" lines and "NAME: ..." terminal definitions of a Lark grammar

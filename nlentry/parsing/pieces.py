@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The duration words (``[durations]`` of a locale) that are no number of hours, by
+#: their value: how many working days they are.
+DAY_DURATIONS = {"day": 1.0, "half_day": 0.5}
+
 
 @dataclass(slots=True)
 class Duration:

@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from nlentry.parsing.pieces import Clock, Day, Daypart, Duration, Other, StartAt, TimeRange
+from nlentry.parsing.pieces import (
+    DAY_DURATIONS,
+    Clock,
+    Day,
+    Daypart,
+    Duration,
+    Other,
+    StartAt,
+    TimeRange,
+)
 from nlentry.parsing.tokenize import LexToken
 
 Action = Callable[[Sequence[LexToken], list], object]
@@ -173,10 +182,9 @@ def dur_half_day(toks, children):
 def dur_fixed(toks, children):
     count = children[0].value if len(children) == 2 else 1
     value = toks[children[-1]].value
-    if value == "day":
-        return _duration(toks, children, 0.0, count)
-    if value == "half_day":
-        return _duration(toks, children, 0.0, count / 2)
+    days = DAY_DURATIONS.get(value)
+    if days is not None:
+        return _duration(toks, children, 0.0, count * days)
     return _duration(toks, children, count * float(value))
 
 

@@ -27,3 +27,7 @@ MAX_INTEGER_DIGITS = 18
 DEFAULT_RATE_LIMIT_PER_MINUTE = 120
 #: Seconds a request body may take to arrive, unless configured (408 beyond).
 DEFAULT_BODY_TIMEOUT_SECONDS = 10.0
+
+#: The earliest year a written date may name; before it a date is invalid
+#: (``op 01-01-0001`` is no entry of 2001).
+MIN_YEAR = 1900

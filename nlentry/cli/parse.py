@@ -63,14 +63,14 @@ def run_parse(args: argparse.Namespace) -> int:
 
 def parse_lines(source: IO[str], sink: IO[str], options: dict) -> None:
     """Answer each JSON line of ``source`` with one JSON line on ``sink``."""
-    for line in source:
-        if not line.strip():
-            continue
+    for line in source:  # every line answered, a blank one too: output and input line up
         _write(sink, _answer(line, options))
         sink.flush()
 
 
 def _answer(line: str, options: dict) -> dict:
+    if not line.strip():
+        return {"error": 'a blank line: expected a JSON string or an object with "text"'}
     try:
         item = json.loads(line)
     except ValueError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from nlentry.limits import MIN_YEAR
 from nlentry.parsing.pieces import Day
 
 __all__ = ["Day", "fallback", "resolve"]
@@ -44,6 +45,8 @@ def _calendar_date(year: int | None, month: int, day: int, *, today: dt.date) ->
     month, day = int(month), int(day)
     if year is not None:
         year = int(year)
+        if year < MIN_YEAR:
+            return None
         try:
             return dt.date(year, month, day)
         except ValueError:

@@ -420,9 +420,9 @@ def date_day_month_year(toks, children):
 
 @_action()
 def date_numeric(toks, children):
-    numbers = [toks[c].value for c in children if toks[c].role in ("NUM", "LEAD", "YEAR")]
-    day, month = numbers[0], numbers[1]
-    year = numbers[2] if len(numbers) == 3 else None
-    if year is not None and year < 100:
+    numbers = [toks[c] for c in children if toks[c].role in ("NUM", "LEAD", "YEAR")]
+    day, month = numbers[0].value, numbers[1].value
+    year = numbers[2].value if len(numbers) == 3 else None
+    if year is not None and len(numbers[2].text) <= 2:  # a two-digit year: this century
         year += 2000
     return _day(toks, children, "date", (year, month, day))

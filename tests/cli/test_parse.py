@@ -268,3 +268,9 @@ def test_parse_command_does_not_load_the_service_stack():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_jsonl_answers_a_blank_line_too_so_output_lines_up_with_input():
+    out = jsonl(['"2 uur"', "", "   ", '"3 uur"'], "--today", TODAY)
+    assert [o.get("duration") for o in out] == [7200, None, None, 10800]
+    assert out[1] == out[2] == {"error": 'a blank line: expected a JSON string or an object with "text"'}

@@ -137,3 +137,17 @@ def test_a_number_word_that_is_no_whole_day_is_an_invalid_date(text):
     entry = parse(f"{text} 2 uur", locale="nl", today=TODAY)
     assert (entry.date, entry.duration) == (TODAY, 7200)
     assert list(entry.errors) == ["date"]
+
+
+@pytest.mark.parametrize(("text", "date", "error"), [
+    ("2 uur op 01-01-0001", "2026-03-18", True),  # a four-digit year before 1900: no date
+    ("2 uur op 0001-01-01", "2026-03-18", True),
+    ("2 uur op 31-12-1899", "2026-03-18", True),
+    ("2 uur op 01-01-1900", "1900-01-01", False),
+    ("2 uur op 1-3-26", "2026-03-01", False),  # two digits: this century
+    ("2 uur op 1-3-2026", "2026-03-01", False),
+])
+def test_a_written_year_is_read_as_written(text, date, error):
+    entry = parse(text, today=dt.date(2026, 3, 18), locale="nl")
+    assert entry.date.isoformat() == date
+    assert ("date" in entry.errors) is error

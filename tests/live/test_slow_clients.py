@@ -202,10 +202,23 @@ def test_a_flood_from_one_token_is_refused_without_slowing_others(tmp_path, redi
     wrk = shutil.which("wrk")
     assert wrk, "wrk is needed (apt-get install -y wrk; .ci/run installs it)"
     with livekit.fresh_redis_db(redis_url, db=11) as redis_db:
-        _flood(tmp_path, wrk, redis_db)
+        run = run_flood(tmp_path, wrk, redis_db)
+    f, quiet, loud = run["flood"], run["quiet"], run["loud"]
+    # What is certain, whatever the machine's load: the flood went past its limit, every
+    # request past it was refused with 429 and none failed, and every other token's
+    # request was answered and stored. Its rate and the others' p99 with and without
+    # it are figures (printed above; bench/flood_bench.py), not checks.
+    assert f["requests"] > 120 and f["ok"] == 120, f
+    assert f["server_errors"] == 0 and f["other"] == 0 and f["socket_errors"] == 0, f
+    assert f["limited"] == f["requests"] - f["ok"], f
+    assert run["quiet_statuses"] == {201: len(quiet)}
+    assert run["loud_statuses"] == {201: len(loud)}
+    assert "Traceback" not in run["log"], run["log"][-3000:]
 
 
-def _flood(tmp_path, wrk, redis_db):
+def run_flood(tmp_path: Path, wrk: str, redis_db: str) -> dict:
+    """One token floods a 2-worker server while others post: wrk's counts ("flood"), the
+    others' latencies without ("quiet") and with the flood ("loud"), and their statuses."""
     env = livekit.server_env(NLENTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'flood.db'}",
                              NLENTRY_REDIS_URL=redis_db)  # fmt: skip
     flood_auth = f"flood@example.com:{livekit.add_user(env, 'flood@example.com', cwd=tmp_path)}"
@@ -244,12 +257,5 @@ def _flood(tmp_path, wrk, redis_db):
                    p50_quiet_ms=round(percentile(quiet, 50), 2),
                    p99_quiet_ms=round(p99_quiet, 2), p50_flood_ms=round(percentile(loud, 50), 2),
                    p99_flood_ms=round(p99_loud, 2))  # fmt: skip
-    # What is certain, whatever the machine's load: the flood went past its limit, every
-    # request past it was refused with 429 and none failed, and every other token's
-    # request was answered and stored. Its rate and the others' p99 with and without
-    # it are figures (printed above, in docs/reliability.md), not checks.
-    assert f["requests"] > 120 and f["ok"] == 120, f
-    assert f["server_errors"] == 0 and f["other"] == 0 and f["socket_errors"] == 0, f
-    assert f["limited"] == f["requests"] - f["ok"], f
-    assert quiet_statuses == {201: len(quiet)} and loud_statuses == {201: len(loud)}
-    assert "Traceback" not in log, log[-3000:]
+    return {"flood": f, "rate": rate, "quiet": quiet, "loud": loud, "log": log,
+            "quiet_statuses": quiet_statuses, "loud_statuses": loud_statuses}

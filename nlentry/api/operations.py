@@ -76,10 +76,6 @@ class Operation:
         """The path the OpenAPI document names: ``/api/v1/clients/{id}``."""
         return _CONVERTOR.sub(r"{\1}", self.route_path)
 
-    @property
-    def path_param_names(self) -> list[str]:
-        return re.findall(r"\{(\w+)(?::\w+)?\}", self.path)
-
 
 class Registry:
     """Declared operations, in the order of their declaration; a method and path once."""

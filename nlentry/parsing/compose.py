@@ -158,36 +158,47 @@ def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, in
 
 
 def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
-    # kind -> (words in the longest name, its items by id): a dict, so that a thousand
-    # items with one name cost a linear pass, not a quadratic one
-    best: dict[str, tuple[int, dict[int | str, Item]]] = {}
+    """Project and service from the catalog names: the longest name of each
+    kind wins; equally long names of different items are candidates. Linear
+    in the names found, whatever the catalog: a phrase's items come as one
+    shared tuple (``Catalog.spans``), looked at once however often it is named."""
+    # kind -> [words in the longest name, {id of an items tuple: the tuple}]
+    best: dict[str, list] = {}
+    kinds_of: dict[int, tuple[str, ...]] = {}
     for token in tokens:
-        if not token.items:
+        items = token.items
+        if not items:
             continue
-        size = len(token.text.split())
-        for item in token.items:
-            kind = item.kind
+        key = id(items)
+        kinds = kinds_of.get(key)
+        if kinds is None:
+            kinds = kinds_of[key] = tuple(dict.fromkeys(item.kind for item in items))
+        size = token.text.count(" ") + 1
+        for kind in kinds:
             current = best.get(kind)
             if current is None or size > current[0]:
-                best[kind] = (size, {item.id: item})
+                best[kind] = [size, {key: items}]
             elif size == current[0]:
-                current[1].setdefault(item.id, item)
-        kinds = (token.items[0].kind,) if len(token.items) == 1 else {i.kind for i in token.items}
+                current[1][key] = items
         # the span's text as written (a name may have punctuation inside: "Café - Noord")
         text = entry.text[token.start : token.end]
         for kind in kinds:
             entry.spans.append(new_span(kind, token.start, token.end, text))
-    for kind, (_size, by_id) in best.items():
-        items = list(by_id.values())
-        if len(items) == 1:
-            chosen = items[0]
+    for kind, (_size, groups) in best.items():
+        by_id: dict[int | str, Item] = {}
+        for items in groups.values():
+            for item in items:
+                if item.kind == kind:
+                    by_id.setdefault(item.id, item)
+        if len(by_id) == 1:
+            chosen = next(iter(by_id.values()))
             if kind == "project":
                 entry.project_id = chosen.id
                 entry.client_id = chosen.client_id
             else:
                 entry.service_id = chosen.id
         else:
-            entry.candidates[kind] = [Candidate(item.id, item.name) for item in items]
+            entry.candidates[kind] = [Candidate(item.id, item.name) for item in by_id.values()]
 
 
 def _span(kind: str, piece, text: str) -> Span:

@@ -27,12 +27,14 @@ from nlentry.parsing.words import normalize_name, phrase_words
 
 __all__ = [
     "LOCALE_PATH_ENV",
+    "NAME_ROLES",
     "Lexicon",
     "LocaleError",
     "Sense",
     "all_lexicons",
     "available_locales",
     "get_lexicon",
+    "is_time_word",
     "locale_dirs",
     "message",
 ]
@@ -227,13 +229,19 @@ def _all(dirs: tuple[Path, ...]) -> tuple[Lexicon, ...]:
     return tuple(_load(code, dirs) for code in codes)
 
 
+#: Roles whose words a catalog name may take for itself: a month is also a
+#: person (``met Jan``). Every other phrase of a lexicon keeps its time
+#: meaning, even when a project or alias has it as its name.
+NAME_ROLES = frozenset({"MONTH"})
+
+
 def is_time_word(name: str) -> bool:
     """Whether ``name`` is, whole, a word or phrase of the time grammar (``uur``,
-    ``gisteren``, ``half an hour``) in any installed locale: as a catalog name it
-    would claim those words in every sentence."""
+    ``gisteren``, ``half an hour``) in any installed locale, a month aside: the
+    parser never reads it as the name, so as an alias it would never match."""
     words = tuple(normalize_name(name).split())
     return bool(words) and any(
-        phrase == words
+        phrase == words and sense.role not in NAME_ROLES
         for lexicon in all_lexicons()
-        for phrase, _ in lexicon.phrases.get(words[0], ())
+        for phrase, sense in lexicon.phrases.get(words[0], ())
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlentry.parsing.catalog import Catalog, Item
-from nlentry.parsing.lexicon import Lexicon, Sense
+from nlentry.parsing.lexicon import NAME_ROLES, Lexicon, Sense
 from nlentry.parsing.words import Word
 
 # Punctuation the grammar knows by shape, whatever the language.
@@ -85,7 +85,12 @@ def tokenize(
     readings = lexicon.readings
     while i < n:
         word = words[i]
-        if names and i in names and not _day_number_before_month(tokens, words, i, names, phrases):
+        if (
+            names
+            and i in names
+            and not _day_number_before_month(tokens, words, i, names, phrases)
+            and not _time_phrase(words, i, names[i][0], phrases)
+        ):
             end, items = names[i]
             text = word.text if end == i + 1 else _source(words, i, end)
             append(LexToken("WORD", None, text, offsets[i] + word.start,
@@ -181,6 +186,17 @@ def _day_number_before_month(tokens, words, i, names, phrases) -> bool:
     if names[i][0] != i + 1 or not tokens or tokens[-1].role not in _DAY_NUMBER:
         return False
     return any(sense.role == "MONTH" for _, sense in phrases.get(words[i].norm, ()))
+
+
+def _time_phrase(words, i, end, phrases) -> bool:
+    """A name that is, whole, a phrase of the time vocabulary (a project
+    ``Uur``, an alias ``gisteren``) never hides its time meaning: the lexicon
+    reads it. Month names are the exception: ``met Jan`` is a person."""
+    candidates = phrases.get(words[i].norm)
+    if not candidates:
+        return False
+    found, sense = _lookup(words, i, candidates)
+    return found == end and sense is not None and sense.role not in NAME_ROLES
 
 
 def _source(words: list[Word], start: int, end: int) -> str:

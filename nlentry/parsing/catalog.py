@@ -61,6 +61,8 @@ class Catalog:
     # of the phrase that ends there
     _trie: dict = field(default_factory=dict, repr=False)
     _names: list[tuple[Item, str]] = field(default_factory=list, repr=False)
+    # what is derived from the names (``cache``), dropped when one is added
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Catalog:
@@ -81,6 +83,7 @@ class Catalog:
 
     def add(self, item: Item, names: Iterable[str]) -> None:
         """Add ``item`` under each of ``names``."""
+        self._derived.clear()
         self.items.append(item)
         for name in names:
             key = normalize_name(name)
@@ -102,6 +105,20 @@ class Catalog:
     def names(self) -> list[tuple[Item, str]]:
         """Every ``(item, name or alias)`` as given, in the order added."""
         return list(self._names)
+
+    @staticmethod
+    def name_words(name: str) -> tuple[str, ...]:
+        """The normalised words a name or alias is matched by."""
+        return tuple(normalize_name(name).split())
+
+    def cached(self, key: str) -> Any:
+        """What ``cache`` kept under ``key`` since the last ``add``, or ``None``."""
+        return self._derived.get(key)
+
+    def cache(self, key: str, value: Any) -> Any:
+        """Keep ``value``, derived from the names, under ``key`` until the next ``add``."""
+        self._derived[key] = value
+        return value
 
     def time_words(self) -> list[tuple[Item, str]]:
         """The ``(item, name or alias)`` whose name is a word of the time

@@ -19,6 +19,8 @@ from nlentry.parsing.pieces import Clock
 
 #: Earliest hour of the working day; earlier unmarked times are afternoon.
 WORKDAY_START = 7
+#: From this hour on, a time "at night" is in the evening (11 at night is 23:00).
+NIGHT_FROM = 6
 _DAY = 24 * 60
 
 
@@ -51,9 +53,21 @@ def _minutes(clock: Clock, meridiem: str | None) -> int:
     elif marker == "am":
         if hour == 12:
             hour = 0
+    elif marker == "night":  # 11 at night is 23:00, 4 uur 's nachts 04:00
+        if hour == 12:
+            hour = 0
+        elif NIGHT_FROM <= hour < 12:
+            hour += 12
     elif not clock.explicit and hour < WORKDAY_START:
         hour += 12
     return hour * 60 + int(clock.minute)
+
+
+def shifted(clock: Clock, meridiem: str | None = None) -> bool:
+    """Whether the working-hours rule moved ``clock`` 12 hours (a bare ``1``
+    read as 13:00): a guess the entry says it made."""
+    marker = clock.meridiem or (None if clock.explicit else meridiem)
+    return marker is None and not clock.explicit and _valid(clock) and clock.hour < WORKDAY_START
 
 
 def written_minutes(clock: Clock) -> int:
@@ -61,27 +75,42 @@ def written_minutes(clock: Clock) -> int:
     return (int(clock.hour) % 24) * 60 + int(clock.minute)
 
 
-def resolve_range(first: Clock, last: Clock, meridiem: str | None = None):
-    """``(start, end, length)`` in minutes for a range, or ``None`` if invalid."""
+def resolve_range(first: Clock, last: Clock, meridiem: str | None = None, *,
+                  overnight: bool = True):
+    """``(start, end, length, shifted)`` in minutes for a range, or ``None``
+    if invalid; ``shifted`` when a time was moved 12 hours by a rule (the
+    working-hours rule, or an end at or before its start). With ``overnight``
+    false, a range that would cross midnight is ``None`` (``22-4`` is no
+    range of hours but a date)."""
     if not (_valid(first) and _valid(last)):
         return None
     end = _minutes(last, meridiem)
     start = _minutes(first, meridiem)
-    # "between 2 and 4pm", "van 3 tot 5 's nachts": the end's marker carries a
-    # bare start with it when that keeps the start before the end.
+    moved = shifted(first, meridiem) or shifted(last, meridiem)
+    # "between 2 and 4pm", "from 7 to 9pm": the end's marker carries a bare
+    # start with it when that keeps the range forward and under 12 hours.
     if last.meridiem and first.meridiem is None and not first.explicit:
         marked = _minutes(first, last.meridiem)
-        if marked < end:
-            start = marked
+        if marked < end and end - marked < 720:
+            start, moved = marked, shifted(last, meridiem)
+    # "from 1:30am to 3": the start's part of the day carries to a bare end
+    # likewise (the half of the day the start fell in: 4 uur 's nachts tot 6).
+    if first.meridiem and last.meridiem is None and not last.explicit:
+        marked = _minutes(last, "am" if start < 720 else "pm")
+        if start < marked < start + 720:
+            end, moved = marked, shifted(first, meridiem)
     bare_end = not (last.explicit or last.meridiem)
     if bare_end and end <= start < end + 720 <= _DAY:
         end += 720
+        moved = True
     if end <= start:
+        if not overnight:
+            return None
         # crosses midnight: read the end as written
         end = written_minutes(last) if not last.meridiem else end
         if end <= start:
             end += _DAY
-    return start % _DAY, end % _DAY, end - start
+    return start % _DAY, end % _DAY, end - start, moved
 
 
 def as_time(total_minutes: int) -> dt.time:

@@ -1,12 +1,15 @@
 """What the pieces of a sentence mean together: the ``Entry``.
 
-The first duration counts; the first range gives the start and end times
-(and the duration when no duration is given), else the first start time
-does; the first day expression that names a day gives the date (a month name
-the grammar could not place goes to dateparser); the catalog names give the
-project and service (the longest name wins; equally long names of different
-items are candidates); the words left over, without fillers, are the
-description. What is missing or wrong becomes a message in ``errors``, in
+The first duration counts (a second one that stands apart is warned about);
+the first range gives the start and end times (and the duration when no
+duration is given), else the first start time does (and with a duration, the
+end); two numbers joined by a dash are hours or a day and month as
+``docs/parsing.md`` says; the first day expression that names a day gives the
+date, a written date before a weekday beside it (a month name the grammar
+could not place goes to dateparser); the catalog names give the project and
+service (``nlentry.parsing.names``); the words left over, without fillers and
+tags, are the description. What is missing or wrong becomes a message in
+``errors``, what was guessed a warning (``nlentry.parsing.guesses``), both in
 the lexicon's locale.
 """
 
@@ -19,16 +22,21 @@ from operator import attrgetter
 from nlentry.limits import MAX_DURATION_SECONDS
 from nlentry.parsing import clock as times
 from nlentry.parsing import days as dates
-from nlentry.parsing.catalog import Item
-from nlentry.parsing.entry import Candidate, Entry, Span, new_span
+from nlentry.parsing.catalog import Catalog
+from nlentry.parsing.entry import Entry, new_span
+from nlentry.parsing.guesses import Guesses
 from nlentry.parsing.lexicon import Lexicon
+from nlentry.parsing.names import set_catalog
 from nlentry.parsing.pieces import Day, Daypart, Duration, Other, StartAt, TimeRange
 from nlentry.parsing.tokenize import LexToken
 
 #: The longest duration a sentence may give, in seconds.
 MAX_DURATION = MAX_DURATION_SECONDS
 # Roles that never reach the description, even when they stand alone.
-_SILENT = frozenset({"DASH", "SLASH"})
+_SILENT = frozenset({"DASH", "SLASH", "DOT"})
+# A word standing right before a duration that makes it negative: a minus
+# word, or a unit with no amount of its own (Dutch "min 3 uur").
+_NEGATORS = frozenset({"NEG", "MINUTE"})
 
 
 def compose(
@@ -38,72 +46,196 @@ def compose(
     lexicon: Lexicon,
     today: dt.date,
     working_day_hours: float,
+    catalog: Catalog | None = None,
 ) -> Entry:
     """The entry that ``pieces`` (``recovery.read`` of ``tokens``) give for
     ``text``, read with ``lexicon``."""
     entry = Entry(text=text, locale=lexicon.code, date=today)
+    guesses = Guesses(entry, lexicon, today)
     spans = entry.spans
-    # the first of each kind of piece counts; a Day that names no day does not
-    duration: Duration | None = None
-    time_range: TimeRange | None = None
-    start_at: StartAt | None = None
+    durations: list[Duration] = []
+    ranges: list[TimeRange] = []
+    starts: list[StartAt] = []
+    days: list[Day] = []
     daypart: Daypart | None = None
-    day: Day | None = None
     others = []
     for piece in pieces:
         kind = type(piece)
         if kind is Other:
             others.append(piece.index)
         elif kind is Duration:
-            duration = duration or piece
+            durations.append(piece)
         elif kind is Day:
-            if day is None and piece.kind != "none":
-                day = piece
+            if piece.kind != "none":
+                days.append(piece)
         elif kind is TimeRange:
-            time_range = time_range or piece
+            ranges.append(piece)
         elif kind is StartAt:
-            start_at = start_at or piece
+            starts.append(piece)
         elif kind is Daypart:
             daypart = daypart or piece
     others.sort()
-    meridiem = daypart.meridiem if daypart else None
+    if len(durations) > 1:
+        _join_comma_durations(durations, text)
+    if days and any(d.hours for d in days):
+        _dashed_hours(days, ranges, durations, starts)
+        ranges.sort(key=_START)
+    day = _choose_day(days, tokens, others, guesses)
+    meridiem = daypart.meridiem if daypart else (day.meridiem if day else None)
 
     seconds = None
+    duration = durations[0] if durations else None
     if duration is not None:
         seconds = round((duration.hours + duration.days * working_day_hours) * 3600)
+        if _negated(duration, tokens, others, text):
+            seconds = -seconds
         spans.append(_span("duration", duration, text))
+        if len(durations) > 1:
+            guesses.add("second_duration", durations[1])
+    if len(ranges) > 1:
+        guesses.add("second_duration", ranges[1])
 
-    if time_range is not None:
+    if ranges:
+        time_range = ranges[0]
         resolved = times.resolve_range(time_range.first, time_range.last, meridiem)
         if resolved is not None:
-            start, end, length = resolved
+            start, end, length, shifted = resolved
             entry.start_time, entry.end_time = times.as_time(start), times.as_time(end)
             if seconds is None:
                 seconds = length * 60
             spans.append(_span("range", time_range, text))
-    elif start_at is not None:
+            if shifted:
+                guesses.add("range_shifted", time_range)
+    elif starts:
+        start_at = starts[0]
         start = times.minutes(start_at.clock, meridiem)
         if start is not None:
             entry.start_time = times.as_time(start)
             if seconds is not None and 0 < seconds <= MAX_DURATION:
                 entry.end_time = times.as_time(start + seconds // 60)
             spans.append(_span("time", start_at, text))
+            if times.shifted(start_at.clock, meridiem):
+                guesses.add("range_shifted", start_at)
+            if seconds is None and _bare_colon(start_at, text):
+                guesses.clock_not_duration(start_at)
 
     _set_duration(entry, seconds, lexicon)
     _set_date(entry, day, tokens, others, lexicon, today, text)
-    _set_catalog(entry, tokens)
+    if entry.date > today:
+        date_span = next(s for s in spans if s.kind == "date")
+        guesses.add("date_in_future", date_span)
+    set_catalog(entry, tokens, guesses)
     described = []
     for i in others:
         token = tokens[i]
-        if not token.filler and not token.items and token.role not in _SILENT:
+        if token.value is not None and token.role == "WORD" and token.filler:
+            entry.tags.append(token.value)  # a #tag
+        elif not token.filler and not token.items and token.role not in _SILENT:
             described.append(token.text)
+            guesses.unread(i, tokens, others)
     entry.description = " ".join(described)
+    guesses.typos(tokens, others, catalog)
     if len(spans) > 1:
         spans.sort(key=_START)
+    guesses.finish()
     return entry
 
 
 _START = attrgetter("start")
+
+
+def _join_comma_durations(durations: list[Duration], text: str) -> None:
+    """``een uur, 15 minuten``: minutes right after hours, with only a comma
+    between, are one duration."""
+    first, second = durations[0], durations[1]
+    if (
+        text[first.end : second.start].strip() == ","
+        and not first.days
+        and not second.days
+        and second.hours < 1 <= first.hours
+    ):
+        first.hours += second.hours
+        first.end = second.end
+        del durations[1]
+
+
+def _dashed_hours(days: list[Day], ranges: list[TimeRange], durations, starts) -> None:
+    """Two numbers joined by a dash with no mark of a date (``9-17``): a
+    range of hours when the entry has no other duration or range and they
+    read as a forward range within one day; a day and month otherwise."""
+    for day in list(days):
+        if day.hours is None:
+            continue
+        if durations or starts or ranges:
+            continue  # another duration or range: a date (12-3 3 uur)
+        if times.resolve_range(day.hours.first, day.hours.last, overnight=False) is None:
+            continue  # 22-4: a date
+        ranges.append(day.hours)
+        days.remove(day)
+
+
+def _choose_day(days: list[Day], tokens, others, guesses: Guesses) -> Day | None:
+    """The day of the entry: the first that names one; a written date beats a
+    weekday beside it (``zondag 7 december 2014``), warning when the weekday
+    does not fall on the date."""
+    if not days:
+        return _weak_weekday_date(None, tokens, others, guesses)
+    day = days[0]
+    dated = next((d for d in days if d.kind in ("date", "monthday")), None)
+    weekday = next((d for d in days if d.kind == "weekday"), None)
+    if dated is not None and weekday is not None:
+        guesses.weekday(weekday, dated)
+        return dated
+    if dated is not None:
+        return _weak_weekday_date(dated, tokens, others, guesses)
+    return day
+
+
+def _weak_weekday_date(dated: Day | None, tokens, others, guesses: Guesses) -> Day | None:
+    """``zo 15 maart``: a weekday abbreviation that is also a word (``do``,
+    ``zo``, ``sun``) counts as the weekday right before a date."""
+    if dated is None:
+        return None
+    before = _token_before(tokens, dated.start)
+    if before is not None and tokens[before].role == "WEAKDAY" and before in others:
+        token = tokens[before]
+        others.remove(before)
+        guesses.weekday(Day("weekday", token.value, token.start, token.end), dated)
+    return dated
+
+
+def _token_before(tokens: Sequence[LexToken], start: int) -> int | None:
+    """The index of the last token ending at or before ``start``, dots aside."""
+    found = None
+    for i, token in enumerate(tokens):
+        if token.end > start:
+            break
+        if token.role != "DOT":
+            found = i
+    return found
+
+
+def _negated(duration: Duration, tokens, others, text: str) -> bool:
+    """``-3 uur``, ``min 3 uur``, ``minus 2 hours``: a duration with a minus
+    right before it (a dash written against its number)."""
+    before = _token_before(tokens, duration.start)
+    if before is None or before not in others:
+        return False
+    token = tokens[before]
+    negated = token.role in _NEGATORS or (
+        token.role == "DASH"
+        and token.end == duration.start
+        and (token.start == 0 or text[token.start - 1].isspace())
+    )
+    if negated:
+        others.remove(before)  # the minus is read: no part of the description
+    return negated
+
+
+def _bare_colon(start_at: StartAt, text: str) -> bool:
+    """A colon form standing alone (``2:30 webshop``), no ``om``/``at`` before."""
+    clock = start_at.clock
+    return start_at.start == clock.start and ":" in text[clock.start : clock.end]
 
 
 def _set_duration(entry: Entry, seconds: int | None, lexicon: Lexicon) -> None:
@@ -135,7 +267,7 @@ def _set_date(entry, day, tokens, others, lexicon, today, text) -> None:
             entry.spans.append(new_span("date", start, end, text[start:end]))
 
 
-_NUMBERISH = frozenset({"NUM", "LEAD", "YEAR", "ORD"})
+_NUMBERISH = frozenset({"NUM", "LEAD", "DAYNUM", "YEAR", "ORD"})
 
 
 def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, int] | None:
@@ -157,49 +289,5 @@ def _unread_date(tokens: Sequence[LexToken], others: list[int]) -> tuple[int, in
     return None
 
 
-def _set_catalog(entry: Entry, tokens: Sequence[LexToken]) -> None:
-    """Project and service from the catalog names: the longest name of each
-    kind wins; equally long names of different items are candidates. Linear
-    in the names found, whatever the catalog: a phrase's items come as one
-    shared tuple (``Catalog.spans``), looked at once however often it is named."""
-    # kind -> [words in the longest name, {id of an items tuple: the tuple}]
-    best: dict[str, list] = {}
-    kinds_of: dict[int, tuple[str, ...]] = {}
-    for token in tokens:
-        items = token.items
-        if not items:
-            continue
-        key = id(items)
-        kinds = kinds_of.get(key)
-        if kinds is None:
-            kinds = kinds_of[key] = tuple(dict.fromkeys(item.kind for item in items))
-        size = token.text.count(" ") + 1
-        for kind in kinds:
-            current = best.get(kind)
-            if current is None or size > current[0]:
-                best[kind] = [size, {key: items}]
-            elif size == current[0]:
-                current[1][key] = items
-        # the span's text as written (a name may have punctuation inside: "Café - Noord")
-        text = entry.text[token.start : token.end]
-        for kind in kinds:
-            entry.spans.append(new_span(kind, token.start, token.end, text))
-    for kind, (_size, groups) in best.items():
-        by_id: dict[int | str, Item] = {}
-        for items in groups.values():
-            for item in items:
-                if item.kind == kind:
-                    by_id.setdefault(item.id, item)
-        if len(by_id) == 1:
-            chosen = next(iter(by_id.values()))
-            if kind == "project":
-                entry.project_id = chosen.id
-                entry.client_id = chosen.client_id
-            else:
-                entry.service_id = chosen.id
-        else:
-            entry.candidates[kind] = [Candidate(item.id, item.name) for item in by_id.values()]
-
-
-def _span(kind: str, piece, text: str) -> Span:
+def _span(kind: str, piece, text: str):
     return new_span(kind, piece.start, piece.end, text[piece.start : piece.end])

@@ -36,6 +36,23 @@ def resolve(day: Day, today: dt.date) -> dt.date | None:
         return today - dt.timedelta(days=int(value))
     if kind == "date":
         return _calendar_date(*value, today=today)
+    if kind == "monthday":  # the 15th: the latest such day on or before today
+        return _month_day(value, today)
+    return None
+
+
+def _month_day(day: object, today: dt.date) -> dt.date | None:
+    if day != int(day) or not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = dt.date(year, month, int(day))
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate <= today:
+            return candidate
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return None
 
 

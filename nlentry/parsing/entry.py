@@ -49,6 +49,37 @@ class Candidate:
         return {"id": self.id, "name": self.name}
 
 
+@dataclass(frozen=True)
+class ParseWarning:
+    """Something the parser guessed or could not place (``docs/parsing.md``,
+    "Saying what was guessed"): ``code`` is one of ``WARNING_CODES``,
+    ``message`` is in the entry's locale, ``start``/``end`` are the offsets of
+    the words concerned, ``suggestion`` what was probably meant, or ``None``."""
+
+    code: str
+    message: str
+    start: int
+    end: int
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "start": self.start,
+                "end": self.end, "suggestion": self.suggestion}
+
+
+#: Every warning code there is; each has a message ``warning_<code>`` in the locale files.
+WARNING_CODES = (
+    "did_you_mean",
+    "ambiguous",
+    "weekday_mismatch",
+    "range_shifted",
+    "clock_not_duration",
+    "second_duration",
+    "number_unread",
+    "date_in_future",
+)
+
+
 @dataclass
 class Entry:
     """A time entry read from a sentence.
@@ -58,6 +89,8 @@ class Entry:
     ``errors`` maps a field to messages in the entry's locale.
     ``candidates`` maps ``"project"``/``"service"`` to the equally good
     matches when the text was ambiguous (the id is then ``None``).
+    ``warnings`` says what was guessed (empty when the reading is certain);
+    ``tags`` are the ``#words`` of the text, without ``#``.
     """
 
     text: str
@@ -73,6 +106,8 @@ class Entry:
     errors: dict[str, list[str]] = field(default_factory=dict)
     candidates: dict[str, list[Candidate]] = field(default_factory=dict)
     spans: list[Span] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,4 +129,6 @@ class Entry:
             "errors": {k: list(v) for k, v in self.errors.items()},
             "candidates": {k: [c.to_dict() for c in v] for k, v in self.candidates.items()},
             "spans": [s.to_dict() for s in self.spans],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "tags": list(self.tags),
         }

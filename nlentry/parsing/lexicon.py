@@ -68,6 +68,12 @@ class Lexicon:
     known: frozenset[str] = field(default=frozenset(), repr=False)
     #: a sentence of this locale that parses (``warm_up`` reads it)
     example: str = ""
+    #: the hour unit is also the clock mark (Dutch ``8 uur 's avonds`` is 20:00)
+    clock_hour: bool = False
+    #: words between two entries of one message (``en``, ``daarna``): ``parse_many``
+    separators: frozenset[str] = frozenset()
+    #: words that open a part for all entries (``alles voor Timi``): ``parse_many``
+    closing: frozenset[str] = frozenset()
     #: word -> (role, value, is a filler) for the words that are a one-word
     #: phrase and start no longer one: what the tokenizer reads without a look
     #: ahead (derived from ``phrases``)
@@ -80,6 +86,9 @@ class Lexicon:
     readings: dict[str, Any] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
+
+    #: the typo index of the time words (``nlentry.parsing.guesses`` builds it)
+    typo_index: Any = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for word, bucket in self.phrases.items():
@@ -117,14 +126,24 @@ class Lexicon:
                 add(word, sense)
         for table, role in VALUE_TABLES.items():
             for word, value in data.get(table, {}).items():
+                sense_role = role
                 if role == "CLOCKWORD":
                     value = dt.time.fromisoformat(value)
-                add(word, Sense(role, value))
+                elif isinstance(value, list):  # [day, part of the day]: vanavond
+                    value = tuple(value)
+                elif role == "NUM" and value != int(value):  # anderhalf: an amount only
+                    sense_role = "FRACTION"
+                add(word, Sense(sense_role, value))
         for bucket in phrases.values():
             bucket.sort(key=lambda entry: -len(entry[0]))
+        many = data.get("many", {})
+        separators, closing = (
+            frozenset(w for word in many.get(key, []) for w in phrase_words(word))
+            for key in ("separators", "closing")
+        )
         fillers = frozenset(
             w for phrase in data.get("fillers", {}).get("words", []) for w in phrase_words(phrase)
-        )
+        ) | separators | closing
         return cls(
             code=meta["code"],
             name=meta.get("name", meta["code"]),
@@ -134,11 +153,21 @@ class Lexicon:
             phrases=phrases,
             known=fillers.union(*(p for bucket in phrases.values() for p, _ in bucket)),
             example=meta.get("example", ""),
+            clock_hour=meta.get("clock_hour", False),
+            separators=separators,
+            closing=closing,
         )
 
     def message(self, key: str) -> str:
         """A user-facing message in this locale (see ``message``)."""
         return _message(self, key)
+
+    def shortest(self, role: str) -> str | None:
+        """The shortest one-word phrase of ``role`` (``u`` for ``HOUR`` in
+        Dutch), the first listed of equally short ones; ``None`` if none."""
+        found = [words[0] for bucket in self.phrases.values() for words, sense in bucket
+                 if sense.role == role and len(words) == 1]
+        return min(found, key=len) if found else None
 
 
 def locale_dirs() -> tuple[Path, ...]:

@@ -29,17 +29,23 @@ REFERENCE_LOCALE = "en"
 
 #: Table of values in a locale file -> grammar role of its phrases.
 VALUE_TABLES = {
-    "numbers": "NUM",
+    "numbers": "NUM",  # a number that is no whole number is a FRACTION (anderhalf)
+    "ordinals": "ORDINAL",
     "durations": "DUR",
     "days": "RELDAY",
     "weekdays": "WEEKDAY",
+    "weak_weekdays": "WEAKDAY",
     "months": "MONTH",
     "clock_words": "CLOCKWORD",
 }
 #: Every table a locale file may have.
-TABLES = frozenset({"locale", "roles", *VALUE_TABLES, "fillers", "messages"})
+TABLES = frozenset({"locale", "roles", *VALUE_TABLES, "fillers", "many", "messages"})
+#: The keys of ``[many]`` (how ``parse_many`` cuts a message), each a list of words.
+MANY_KEYS = frozenset({"separators", "closing"})
 #: The keys of ``[locale]``; ``code`` is required.
-LOCALE_KEYS = frozenset({"code", "name", "half_hour", "example"})
+LOCALE_KEYS = frozenset({"code", "name", "half_hour", "example", "clock_hour"})
+#: The parts of the day a day word may name with its day (``vanavond = [0, "pm"]``).
+DAY_PARTS = frozenset({"am", "pm", "night"})
 #: ``half_hour``: ``"next"`` (``half 9`` is 08:30) or ``"this"`` (09:30).
 HALF_HOUR = frozenset({"next", "this"})
 
@@ -105,6 +111,14 @@ def _check(data: dict[str, Any]) -> None:
     if extra:
         raise _Bad(f"[fillers] {extra[0]}", "no such key (the filler words go in [fillers] words)")
     _strings(fillers.get("words", []), "[fillers] words")
+    many = data.get("many", {})
+    extra = sorted(set(many) - MANY_KEYS)
+    if extra:
+        raise _Bad(f"[many] {extra[0]}", f"no such key (the keys are {', '.join(sorted(MANY_KEYS))})")
+    for key, words in many.items():
+        for word in _strings(words, f"[many] {key}"):
+            if len(phrase_words(word)) != 1:
+                raise _Bad(f"[many] {key}", f"{word!r} is not one word")
     known = reference_messages()
     for key, text in data.get("messages", {}).items():
         if key not in known:
@@ -126,6 +140,8 @@ def _check_locale(meta: dict[str, Any] | None) -> None:
     for key in ("code", "name", "example"):
         if key in meta and (not isinstance(meta[key], str) or not meta[key].strip()):
             raise _Bad(f"[locale] {key}", "must be a text")
+    if "clock_hour" in meta and not isinstance(meta["clock_hour"], bool):
+        raise _Bad("[locale] clock_hour", "must be true or false")
     if "half_hour" in meta and meta["half_hour"] not in HALF_HOUR:
         raise _Bad("[locale] half_hour", f"must be one of {', '.join(sorted(HALF_HOUR))}")
 
@@ -179,6 +195,20 @@ def _whole(low: int | None = None, high: int | None = None) -> Callable[[Any], s
     return problem
 
 
+def _with_part(whole: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """A day value: a whole number, or ``[number, part of the day]``."""
+
+    def problem(value: Any) -> str | None:
+        if isinstance(value, list):
+            if len(value) != 2 or value[1] not in DAY_PARTS:
+                return (f"{value!r} is no [number, part of the day] "
+                        f"(the parts are {', '.join(sorted(DAY_PARTS))})")
+            return whole(value[0])
+        return whole(value)
+
+    return problem
+
+
 def _number(value: Any) -> str | None:
     if not _is_number(value) or value < 0:
         return f"{value!r} is no number of 0 or more"
@@ -206,8 +236,10 @@ def _clock_word(value: Any) -> str | None:
 _VALUES: dict[str, Callable[[Any], str | None]] = {
     "numbers": _number,
     "durations": _duration,
-    "days": _whole(),
-    "weekdays": _whole(1, 7),
+    "ordinals": _whole(1, 31),
+    "days": _with_part(_whole()),
+    "weekdays": _with_part(_whole(1, 7)),
+    "weak_weekdays": _whole(1, 7),
     "months": _whole(1, 12),
     "clock_words": _clock_word,
 }

@@ -2,15 +2,21 @@
 one that knows most of its words.
 
 ``auto`` counts, for each locale on the search path, the words of the
-sentence outside catalog names that its lexicon knows (``known_count`` of
-``loose_norms``), and keeps the locale with most; a tie goes to the caller's
-default locale, then to the first locale found.
+sentence outside catalog names that its lexicon knows (the letter parts of a
+word such as ``3hrs`` or ``9am`` count as words: ``loose_norms``), and keeps
+the locale with most; on a tie, the locale with most words that no other
+locale knows wins (``2hrs``, ``just 15 min``, ``9am-11am`` are English); then
+the caller's default locale, then the first locale found.
 """
 
 from __future__ import annotations
 
+import re
+
 from nlentry.parsing.lexicon import Lexicon, all_lexicons, get_lexicon
 from nlentry.parsing.words import Word
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def choose_locale(
@@ -27,9 +33,18 @@ def choose_locale(
     if locale != "auto":
         return get_lexicon(locale)
     norms = loose_norms(words, names)
+    lexicons = all_lexicons()
+    known = [0] * len(lexicons)
+    alone = [0] * len(lexicons)
+    for norm in norms:
+        knowers = [k for k, candidate in enumerate(lexicons) if norm in candidate.known]
+        for k in knowers:
+            known[k] += 1
+        if len(knowers) == 1:
+            alone[knowers[0]] += 1
     lexicon, best = None, None
-    for candidate in all_lexicons():
-        key = (known_count(norms, candidate), candidate.code == default_locale)
+    for k, candidate in enumerate(lexicons):
+        key = (known[k], alone[k], candidate.code == default_locale)
         if best is None or key > best:
             lexicon, best = candidate, key
     if lexicon is None:
@@ -38,20 +53,18 @@ def choose_locale(
 
 
 def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:
-    """The normalised words of the sentence outside catalog names."""
-    if not names:
-        return [w.norm for w in words]
+    """The normalised words of the sentence outside catalog names; a word of
+    digits and letters (``3hrs``, ``9am``, ``1h30``) gives its letter parts."""
     norms = []
     i, n = 0, len(words)
     while i < n:
-        if i in names:
+        if names and i in names:
             i = names[i][0]
             continue
-        norms.append(words[i].norm)
+        norm = words[i].norm
+        if words[i].kind == "word" and not norm.isalpha() and not norm.isdecimal():
+            norms += _LETTERS.findall(norm)
+        else:
+            norms.append(norm)
         i += 1
     return norms
-
-
-def known_count(norms: list[str], lexicon: Lexicon) -> int:
-    """How many of ``norms`` ``lexicon`` knows (as a phrase word or a filler)."""
-    return sum(map(lexicon.known.__contains__, norms))

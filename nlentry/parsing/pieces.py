@@ -63,12 +63,18 @@ class StartAt:
 @dataclass(slots=True)
 class Day:
     """A day expression: ``kind`` is relative, weekday, last_weekday,
-    prev_week, ago, date or none (``vorige week``: names no day)."""
+    prev_week, ago, date, monthday (``the 15th``) or none (``vorige week``:
+    names no day)."""
 
     kind: str
     value: object = None
     start: int = 0
     end: int = 0
+    #: the part of the day it names too (``vanavond``, ``dinsdagavond``)
+    meridiem: str | None = None
+    #: two numbers joined by a dash (``9-17``) that may be a range of hours
+    #: instead; ``compose`` decides
+    hours: TimeRange | None = None
 
 
 @dataclass(slots=True)

@@ -4,8 +4,9 @@ expression cannot be finished.
 The grammar reads the longest expression it can. Where one cannot be finished
 (``van 9 voor Timi``: ``van 9`` opens a range that never closes), a token of
 it is read as a plain word and the chunk is parsed again: the token that
-opened it when that is an opener (``FROM``, ``BETWEEN``, ``AT``: ``van``,
-``om``, ``tussen`` are plain fillers when no expression follows), otherwise
+opened it when that is an opener (``FROM``, ``BETWEEN``, ``AT``, ``ON``,
+``DEF``: ``van``, ``om``, ``tussen``, ``op``, ``de`` are plain fillers when no
+expression follows), otherwise
 the token before the one that did not fit. ``WORD`` tokens never take part in
 an expression, so the re-reads stay inside the chunk between two of them.
 """
@@ -22,7 +23,7 @@ _MAX_RETRIES = 8
 # Roles that open an expression and are plain fillers when it fails: when an
 # expression they opened cannot be finished, they are the token read as a
 # word, so what follows is read on its own.
-_OPENERS = frozenset({"FROM", "BETWEEN", "AT"})
+_OPENERS = frozenset({"FROM", "BETWEEN", "AT", "ON", "DEF"})
 
 
 def read(tokens: list[LexToken]) -> list:

@@ -109,6 +109,18 @@ def amount_and_half(toks, children):
     return _Amount(float(value) + 0.5, token.start, toks[children[-1]].end)
 
 
+@_action()
+def amount_and_quarter(toks, children):  # one and a quarter
+    return _Amount(float(toks[children[0]].value) + 0.25, toks[children[0]].start,
+                   toks[children[-1]].end)
+
+
+@_action()
+def amount_and_quarters(toks, children):  # one and three quarter
+    whole, quarters = toks[children[0]].value, toks[children[2]].value
+    return _Amount(float(whole) + quarters / 4, toks[children[0]].start, toks[children[-1]].end)
+
+
 # ---------------------------------------------------------- durations
 @_action()
 def dur_hours(toks, children):
@@ -136,6 +148,11 @@ def dur_hours_and_half(toks, children):
 
 
 @_action()
+def dur_hours_and_quarter(toks, children):
+    return _duration(toks, children, children[0].value + 0.25)
+
+
+@_action()
 def dur_clock_hours(toks, children):
     hour, minute = toks[children[0]].value
     return _duration(toks, children, hour + minute / 60)
@@ -153,8 +170,8 @@ def dur_quarter_of_hour(toks, children):
 
 
 @_action()
-def dur_minutes(toks, children):
-    return _duration(toks, children, children[0].value / 60)
+def dur_minutes(toks, children):  # amount MINUTE, NUM MINUTE
+    return _duration(toks, children, _count(toks, children[0]) / 60)
 
 
 @_action()
@@ -194,18 +211,16 @@ def clock(toks, children):
     return children[0]
 
 
-def _marked(meridiem: str):
-    """The action of ``clock_time AM``/``PM``: the clock, marked."""
-
-    def action(toks, children):
-        found = children[0]
-        found.meridiem, found.end = meridiem, toks[children[1]].end
-        return found
-
-    return action
+#: A part-of-the-day role -> the meridiem it gives a clock time
+#: (``nlentry.parsing.clock`` reads it).
+MERIDIEMS = {"AM": "am", "PM": "pm", "NIGHT": "night"}
 
 
-ACTIONS.update(clock_am=_marked("am"), clock_pm=_marked("pm"))
+@_action()
+def clock_marked(toks, children):  # clock_time _mark: the clock, marked
+    found, mark = children[0], toks[children[-1]]
+    found.meridiem, found.end = MERIDIEMS[mark.role], mark.end
+    return found
 
 
 @_action()
@@ -217,44 +232,37 @@ def clock_hour(toks, children):
 
 
 @_action()
-def clock_hour_minutes(toks, children):
+def clock_hour_minutes(toks, children):  # NUM [HOUR|OCLOCK] MINS
     hour = toks[children[0]]
-    return _clock(hour.value, toks[children[2]].value, *_bounds(toks, children),
+    return _clock(hour.value, toks[children[-1]].value, *_bounds(toks, children),
                   explicit=hour.leading_zero or hour.value > 12)
 
 
 @_action()
-def clock_hm(toks, children):
+def clock_hm(toks, children):  # CLOCK [OCLOCK]
     token = toks[children[0]]
     hour, minute = token.value
-    return Clock(hour, minute, token.leading_zero or hour > 12, None, token.start, token.end)
+    return Clock(hour, minute, token.leading_zero or hour > 12, None, token.start,
+                 toks[children[-1]].end)
 
 
-def _hm_marked(meridiem: str):
-    """The action of ``CLOCK AM``/``PM``."""
-
-    def action(toks, children):
-        hour, minute = toks[children[0]].value
-        return _clock(hour, minute, *_bounds(toks, children), meridiem=meridiem)
-
-    return action
+@_action()
+def clock_hm_marked(toks, children):  # CLOCK _mark
+    hour, minute = toks[children[0]].value
+    return _clock(hour, minute, *_bounds(toks, children),
+                  meridiem=MERIDIEMS[toks[children[-1]].role])
 
 
-def _hour_marked(meridiem: str):
-    """The action of ``NUM AM``/``PM``."""
-
-    def action(toks, children):
-        return _clock(toks[children[0]].value, 0, *_bounds(toks, children), meridiem=meridiem)
-
-    return action
+@_action()
+def clock_hour_marked(toks, children):  # NUM _mark
+    return _clock(toks[children[0]].value, 0, *_bounds(toks, children),
+                  meridiem=MERIDIEMS[toks[children[-1]].role])
 
 
-ACTIONS.update(
-    clock_hm_am=_hm_marked("am"),
-    clock_hm_pm=_hm_marked("pm"),
-    clock_hour_am=_hour_marked("am"),
-    clock_hour_pm=_hour_marked("pm"),
-)
+@_action()
+def clock_hour_minutes_marked(toks, children):  # NUM MINS _mark
+    return _clock(toks[children[0]].value, toks[children[1]].value, *_bounds(toks, children),
+                  meridiem=MERIDIEMS[toks[children[-1]].role])
 
 
 @_action()
@@ -273,47 +281,70 @@ def clock_word(toks, children):
 
 
 @_action()
-def clock_half(toks, children):
+def clock_half(toks, children):  # half 9, half een
     half, number = toks[children[0]], toks[children[1]]
-    return _clock(_half_base(half, number.value), 30, half.start, number.end)
+    hour = 1 if number.role == "ART" else number.value
+    return _clock(_half_base(half, hour), 30, half.start, number.end)
+
+
+def _hour(token: LexToken) -> tuple[float, bool]:
+    """The hour an idiom counts from, and whether it is written as a 24-hour
+    time: a number (``8``), or a clock word (``noon``, ``midnight``)."""
+    value = token.value
+    if token.role == "CLOCKWORD":
+        return value.hour, True
+    return value, token.leading_zero
+
+
+def _count(toks, child) -> float:
+    """The number a rule starts with: an amount, or a number token."""
+    return child.value if isinstance(child, _Amount) else toks[child].value
+
+
+def _idiom(toks, children, minutes_after: float, hour_offset: int = 0) -> Clock:
+    hour, explicit = _hour(toks[children[-1]])
+    if hour_offset and explicit and hour == 0:  # "a quarter to midnight": 23:45
+        hour = 24
+    return _clock(hour + hour_offset, minutes_after, *_bounds(toks, children), explicit=explicit)
 
 
 @_action()
 def clock_half_past(toks, children):
-    return _clock(toks[children[-1]].value, 30, *_bounds(toks, children))
+    return _idiom(toks, children, 30)
 
 
 @_action()
-def clock_quarter_past(toks, children):
-    return _clock(toks[children[-1]].value, 15, *_bounds(toks, children))
+def clock_quarter_past(toks, children):  # [a] quarter past 8
+    return _idiom(toks, children, 15)
 
 
 @_action()
-def clock_quarter_to(toks, children):
-    return _clock(toks[children[-1]].value - 1, 45, *_bounds(toks, children))
+def clock_quarter_to(toks, children):  # [a] quarter to 10
+    return _idiom(toks, children, 45, -1)
 
 
 @_action()
-def clock_minutes_past(toks, children):
-    return _clock(toks[children[-1]].value, toks[children[0]].value, *_bounds(toks, children))
+def clock_minutes_past(toks, children):  # 10 over 9, 15 minutes past 3
+    return _idiom(toks, children, _count(toks, children[0]))
 
 
 @_action()
-def clock_minutes_to(toks, children):
-    return _clock(toks[children[-1]].value - 1, 60 - toks[children[0]].value,
+def clock_minutes_to(toks, children):  # 10 voor 9
+    return _idiom(toks, children, 60 - _count(toks, children[0]), -1)
+
+
+@_action()
+def clock_minutes_past_half(toks, children):  # tien over half negen
+    half, hour = toks[children[-2]], toks[children[-1]]
+    return _clock(_half_base(half, hour.value), 30 + _count(toks, children[0]),
                   *_bounds(toks, children))
 
 
 @_action()
-def clock_minutes_past_half(toks, children):
-    return _clock(_half_base(toks[children[2]], toks[children[-1]].value),
-                  30 + toks[children[0]].value, *_bounds(toks, children))
-
-
-@_action()
-def clock_minutes_to_half(toks, children):
-    return _clock(_half_base(toks[children[2]], toks[children[-1]].value),
-                  30 - toks[children[0]].value, *_bounds(toks, children))
+def clock_minutes_to_half(toks, children):  # 5 voor half 4, 10 minuten voor half 4
+    half, hour = toks[children[-2]], toks[children[-1]]
+    return _clock(_half_base(half, hour.value), 30 - _count(toks, children[0]),
+                  *_bounds(toks, children))
 
 
 # ---------------------------------------------------------- ranges, start times
@@ -328,28 +359,19 @@ def time_range(toks, children):
     return TimeRange(first, last, start, last.end)
 
 
-def _range_hours(meridiem: str | None):
-    """The action of ``LEAD DASH NUM HOUR`` (``9-12u``), ``... AM``, ``... PM``."""
-
-    def action(toks, children):
-        first, last = toks[children[0]], toks[children[2]]
-        start, end = _bounds(toks, children)
-        return TimeRange(
-            _clock(first.value, 0, first.start, first.end, explicit=first.leading_zero),
-            _clock(last.value, 0, last.start, last.end, explicit=last.leading_zero,
-                   meridiem=meridiem),
-            start,
-            end,
-        )
-
-    return action
-
-
-ACTIONS.update(
-    range_hours=_range_hours(None),
-    range_hours_am=_range_hours("am"),
-    range_hours_pm=_range_hours("pm"),
-)
+@_action("range_hours", "range_hours_marked")
+def range_hours(toks, children):  # LEAD DASH NUM (HOUR | OCLOCK | _mark): 9-12u, 9-11am
+    first, last, after = toks[children[0]], toks[children[2]], toks[children[3]]
+    start, end = _bounds(toks, children)
+    return TimeRange(
+        _clock(first.value, 0, first.start, first.end,
+               explicit=first.leading_zero or first.value > 12),
+        _clock(last.value, 0, last.start, last.end,
+               explicit=last.leading_zero or last.value > 12,
+               meridiem=MERIDIEMS.get(after.role)),
+        start,
+        end,
+    )
 
 
 @_action()
@@ -358,31 +380,30 @@ def at_time(toks, children):
     return StartAt(children[-1], start, end)
 
 
-def _daypart(meridiem: str):
-    """The action of a marker standing alone (``'s middags``, ``pm``)."""
-
-    def action(toks, children):
-        return Daypart(meridiem, *_bounds(toks, children))
-
-    return action
-
-
-ACTIONS.update(daypart_am=_daypart("am"), daypart_pm=_daypart("pm"))
+@_action()
+def daypart(toks, children):  # a part of the day standing alone ('s middags, pm)
+    return Daypart(MERIDIEMS[toks[children[0]].role], *_bounds(toks, children))
 
 
 # ---------------------------------------------------------- days
 def _day_of(kind: str, at: int):
-    """The action of a day expression whose value is that of its token ``at``."""
+    """The action of a day expression whose value is that of its token ``at``:
+    a number, or ``[number, meridiem]`` for a word that also names a part of
+    the day (``vanavond``, ``dinsdagavond``)."""
 
     def action(toks, children):
-        return _day(toks, children, kind, toks[children[at]].value)
+        value = toks[children[at]].value
+        if type(value) is tuple:
+            value, meridiem = value
+            return Day(kind, value, *_bounds(toks, children), meridiem=meridiem)
+        return _day(toks, children, kind, value)
 
     return action
 
 
 ACTIONS.update(
     day_relative=_day_of("relative", 0),  # RELDAY
-    day_weekday=_day_of("weekday", 0),  # WEEKDAY
+    day_weekday=_day_of("weekday", 0),  # WEEKDAY, WEAKDAY DOT
     day_last_weekday=_day_of("last_weekday", 1),  # LAST WEEKDAY
     day_prev_week=_day_of("prev_week", 1),  # PREV_WEEK WEEKDAY
     day_weekday_prev_week=_day_of("prev_week", 0),  # WEEKDAY PREV_WEEK
@@ -400,29 +421,70 @@ def day_ago(toks, children):
 
 
 @_action()
-def date_iso(toks, children):
-    year, month, day = (int(p) for p in toks[children[0]].value.split("-"))
-    return _day(toks, children, "date", (year, month, day))
-
-
-@_action("date_day_month", "date_month_day")
-def date_day_month(toks, children):
-    day, month = _first(toks, children, "NUM", "LEAD"), _first(toks, children, "MONTH")
-    return _day(toks, children, "date", (None, month.value, day.value))
-
-
-@_action("date_day_month_year", "date_month_day_year")
-def date_day_month_year(toks, children):
-    day, month = _first(toks, children, "NUM", "LEAD"), _first(toks, children, "MONTH")
-    year = _first(toks, children, "YEAR")
-    return _day(toks, children, "date", (year.value, month.value, day.value))
+def date_written(toks, children):  # ISO 2026-03-16, 2015/08/12; DMY 31.10.1974
+    return _day(toks, children, "date", toks[children[0]].value)
 
 
 @_action()
-def date_numeric(toks, children):
-    numbers = [toks[c] for c in children if toks[c].role in ("NUM", "LEAD", "YEAR")]
+def date_dotted(toks, children):  # [ON] DEC: op 10.10, 14.2
+    text = toks[children[-1]].text
+    day, _, month = text.partition(".")
+    if "," in text or not 1 <= int(month) <= 12:  # 2,5 or 9.75: no day and month
+        return _day(toks, children, "none")
+    return _day(toks, children, "date", (None, int(month), int(day)))
+
+
+_DAY_ROLES = ("DAYNUM", "NUM", "ORDINAL")
+
+
+@_action()
+def date_day_month(toks, children):  # 16 maart [2026], march 16th, the first of march
+    day, month = _first(toks, children, *_DAY_ROLES), _first(toks, children, "MONTH")
+    years = [toks[c] for c in children if type(c) is int and toks[c].role == "YEAR"]
+    year = years[0].value if years else None
+    return _day(toks, children, "date", (year, month.value, day.value))
+
+
+@_action()
+def day_month_alone(toks, children):
+    return children[0]
+
+
+@_action()
+def on_day(toks, children):  # on the first of march: the date, from "on"
+    found = children[-1]
+    found.start = toks[children[0]].start
+    return found
+
+
+@_action()
+def date_day(toks, children):  # the 15th, de vijftiende: a day of the month alone
+    return _day(toks, children, "monthday", _first(toks, children, *_DAY_ROLES).value)
+
+
+def _numbers(toks, children) -> list[LexToken]:
+    return [toks[c] for c in children if toks[c].role in ("NUM", "LEAD", "YEAR")]
+
+
+@_action()
+def date_numeric(toks, children):  # 16-03[-2026], 16/3, op 16-3
+    numbers = _numbers(toks, children)
     day, month = numbers[0].value, numbers[1].value
     year = numbers[2].value if len(numbers) == 3 else None
     if year is not None and len(numbers[2].text) <= 2:  # a two-digit year: this century
         year += 2000
     return _day(toks, children, "date", (year, month, day))
+
+
+@_action()
+def date_dashed(toks, children):  # LEAD DASH NUM: a day and month, or a range of hours
+    found = date_numeric(toks, children)
+    first, last = _numbers(toks, children)
+    if not (first.leading_zero or last.leading_zero):  # 16-03 is a date, 9-17 may be hours
+        found.hours = TimeRange(
+            _clock(first.value, 0, first.start, first.end, explicit=first.value > 12),
+            _clock(last.value, 0, last.start, last.end, explicit=last.value > 12),
+            found.start,
+            found.end,
+        )
+    return found

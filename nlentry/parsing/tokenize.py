@@ -27,7 +27,8 @@ from nlentry.parsing.lexicon import NAME_ROLES, Lexicon, Sense
 from nlentry.parsing.words import Word
 
 # Punctuation the grammar knows by shape, whatever the language.
-_PUNCT_ROLES = {"-": "DASH", "–": "DASH", "—": "DASH", "/": "SLASH"}
+_PUNCT_ROLES = {"-": "DASH", "–": "DASH", "—": "DASH", "/": "SLASH", ".": "DOT"}
+_SEPARATED = re.compile(r"\d+")
 # Numbers longer than this are no amount, day or time: they are words.
 _DIGITS = 9
 _LARGEST = 10.0**_DIGITS
@@ -37,8 +38,16 @@ _DIGIT = re.compile(r"\d")
 _UNITS = frozenset({"HOUR", "MINUTE", "QUARTER_HOUR", "DAY"})
 _SEPARATORS = frozenset({"DASH", "SLASH"})
 _NUM_OR_YEAR = frozenset({"NUM", "YEAR"})
-_ORD_OF = frozenset({"ORD", "OF"})
-_DAY_NUMBER = frozenset({"NUM", "LEAD", "ORD", "OF"})
+# What may stand between a day number and its month: 16th of march, 1e van januari.
+_BEFORE_MONTH = frozenset({"ORD", "DEF", "OF", "FROM"})
+_DAY_NUMBER = frozenset({"NUM", "LEAD", "DAYNUM", "ORD", "DEF", "OF", "ORDINAL"})
+_CLOCK_NUMBERS = frozenset({"NUM", "CLOCK"})
+# A number after these is the hour of a clock idiom (half 9 - 12), never a LEAD.
+_CLOCK_BEFORE = frozenset({"HALF", "PAST", "MINUS"})
+# A month after these is a date's month even with an amount after it (2e van maart 2 uur).
+_BEFORE_DAY_MONTH = _DAY_NUMBER | {"FROM"}
+_MARKS = frozenset({"AM", "PM", "NIGHT"})
+_JOINS = frozenset({"UNTIL", "DASH"})
 _AMOUNTS = frozenset({"NUM", "DEC"})
 
 
@@ -129,7 +138,7 @@ def tokenize(
                 append(LexToken(role, value, text, at + start, at + end, filler, (),
                                 leading_zero))
         i += 1
-    _settle_numbers_and_months(tokens)
+    _settle_numbers_and_months(tokens, lexicon.clock_hour)
     return tokens
 
 
@@ -229,12 +238,20 @@ def _shape(word: Word) -> LexToken:
     """The token for a number, date, clock time or punctuation mark that the
     lexicon does not know, read from its shape."""
     kind = word.kind
-    if kind == "iso":
-        return LexToken("ISO", word.text, word.text, word.start, word.end)
-    if kind == "clock":
-        hour, minute = word.text.split(":")
+    if kind == "iso":  # year first: 2026-03-16, 2015/08/12
+        year, month, day = (int(p) for p in _SEPARATED.findall(word.text))
+        return LexToken("ISO", (year, month, day), word.text, word.start, word.end)
+    if kind == "dmy":  # 31.10.1974, 30.12.16
+        day, month, year = (int(p) for p in _SEPARATED.findall(word.text))
+        if year < 100:  # a two-digit year: this century
+            year += 2000
+        return LexToken("DMY", (year, month, day), word.text, word.start, word.end)
+    if kind == "clock":  # seconds are dropped: 7:56:30 is 7:56
+        hour, minute = word.text.split(":")[:2]
         return LexToken("CLOCK", (int(hour), int(minute)), word.text, word.start, word.end,
                         leading_zero=hour.startswith("0"))
+    if kind == "tag":  # #bugfix: a tag, no part of the sentence's meaning
+        return LexToken("WORD", word.text[1:], word.text, word.start, word.end, filler=True)
     if kind == "decimal":
         value = float(word.text.replace(",", "."))
         role = "DEC" if value < _LARGEST else "WORD"
@@ -278,44 +295,113 @@ def _number(digits: str, start: int) -> LexToken:
                     False, (), size > 1 and digits[0] == "0")
 
 
-def _settle_numbers_and_months(tokens: list[LexToken]) -> None:
+def _settle_numbers_and_months(tokens: list[LexToken], clock_hour: bool) -> None:
     """Readings that need a look more than one token ahead, settled here so
     the grammar stays LALR(1):
 
-    * a number that leads a date or a dashed range (``16-03``, ``9-12u``,
-      ``16 maart``, ``16th of march``) is a ``LEAD``, never the minutes of a
-      duration before it (``2 uur 16-03``);
+    * a fraction before a unit (``1/2 uur``) is one ``FRACTION``;
+    * a number that leads a dashed or slashed pair (``16-03``, ``9-12u``,
+      ``16/3``) is a ``LEAD``; one before a month name (``16 maart``, ``16th
+      of march``, ``1e van januari``) is a ``DAYNUM``; neither is ever the
+      minutes of a duration before it (``2 uur 16-03``);
     * a number right after an hour unit is its minutes (``1h30``,
       ``1 hour thirty``, ``1h 15m``): ``MINS``, unless another unit follows
-      it (``2 uur 3 dagen geleden``);
+      it (``2 uur 3 dagen geleden``); so is a number word after an hour
+      word (``three twenty``);
+    * an hour unit that marks a clock time is an ``OCLOCK``: on both ends of
+      a range (``9u-12u``, ``10 uur tot 12 uur``), and, where the locale's
+      hour word is also its clock mark (``clock_hour``), before a part of the
+      day (``8 uur 's avonds``);
     * ``met Jan 2 uur``: a month name followed by an amount and a unit is a
       name, not a date.
     """
+    _merge_fractions(tokens)
     n = len(tokens)
     for k, token in enumerate(tokens):
         role = token.role
         if role == "NUM":
             next1 = tokens[k + 1].role if k + 1 < n else None
             next2 = tokens[k + 2].role if k + 2 < n else None
-            lead = next1 in _SEPARATORS and next2 in _NUM_OR_YEAR
-            if not lead:  # the first of the next three roles that is no ORD/OF is MONTH
-                later = next1
-                if later in _ORD_OF:
-                    later = next2
-                    if later in _ORD_OF:
-                        later = tokens[k + 3].role if k + 3 < n else None
-                lead = later == "MONTH"
-            if lead:
+            after_hour = k and tokens[k - 1].role == "HOUR"
+            if after_hour and tokens[k - 1].end == token.start and next1 not in _UNITS:
+                token.role = "MINS"  # 1h30, 13h30 - 15h00: written against its hour
+                continue
+            if next1 in _SEPARATORS and next2 in _NUM_OR_YEAR and not (
+                k and tokens[k - 1].role in _CLOCK_BEFORE
+            ):
                 token.role = "LEAD"
-            elif k and tokens[k - 1].role == "HOUR" and (
-                k + 1 == n or tokens[k + 1].role not in _UNITS or tokens[k + 1].role == "MINUTE"
+                continue
+            later = k + 1
+            while later < n and tokens[later].role in _BEFORE_MONTH:
+                later += 1
+            if later < n and later - k <= 3 and tokens[later].role == "MONTH":
+                token.role = "DAYNUM"
+            elif after_hour and (
+                next1 is None or next1 not in _UNITS or next1 == "MINUTE"
+            ) or (
+                k
+                and tokens[k - 1].role == "NUM"
+                and _number_words(tokens[k - 1], token)
+                and next1 not in _UNITS
             ):
                 token.role = "MINS"
         elif (
             role == "MONTH"
             and k + 2 < n
-            and (k == 0 or tokens[k - 1].role not in _DAY_NUMBER)
+            and (k == 0 or tokens[k - 1].role not in _BEFORE_DAY_MONTH)
             and tokens[k + 1].role in _AMOUNTS
             and tokens[k + 2].role in _UNITS
         ):
             token.role = "WORD"
+    for k, token in enumerate(tokens):
+        if token.role == "HOUR" and k and tokens[k - 1].role in _CLOCK_NUMBERS:
+            after = k + 1 + (k + 1 < n and tokens[k + 1].role == "MINS")
+            if after < n and tokens[after].role in _MARKS and clock_hour:
+                token.role = "OCLOCK"
+            elif after < n and tokens[after].role in _JOINS:
+                end = _unit_end(tokens, after + 1)
+                if end is not None:
+                    token.role = "OCLOCK"
+                    if tokens[end].role == "HOUR":
+                        tokens[end].role = "OCLOCK"
+
+
+def _unit_end(tokens: list[LexToken], at: int) -> int | None:
+    """Where the end of ``9u-12u`` / ``9u - 12:30`` starting at ``at`` has its
+    unit (the index of its ``HOUR``, or of the clock time itself), else ``None``."""
+    n = len(tokens)
+    if at < n and tokens[at].role == "CLOCK":
+        return at + 1 if at + 1 < n and tokens[at + 1].role == "HOUR" else at
+    if at + 1 < n and tokens[at].role == "NUM" and tokens[at + 1].role in ("HOUR", "OCLOCK"):
+        return at + 1
+    return None
+
+
+def _number_words(first: LexToken, second: LexToken) -> bool:
+    """``three twenty``: an hour word then a minutes word, both written out."""
+    return (
+        first.text.isalpha()
+        and second.text.isalpha()
+        and type(first.value) is int
+        and type(second.value) is int
+        and 1 <= first.value <= 12
+        and 10 <= second.value <= 59
+    )
+
+
+def _merge_fractions(tokens: list[LexToken]) -> None:
+    """``1/2 uur``, ``3/4 hour``: a proper fraction right before a unit is one
+    ``FRACTION`` token (in place)."""
+    k = 0
+    while k + 3 < len(tokens):
+        a, slash, b, unit = tokens[k : k + 4]
+        if (
+            a.role == "NUM"
+            and slash.role == "SLASH"
+            and b.role == "NUM"
+            and unit.role in _UNITS
+            and 0 < a.value < b.value
+        ):
+            tokens[k : k + 3] = [LexToken("FRACTION", a.value / b.value, f"{a.text}/{b.text}",
+                                          a.start, b.end)]
+        k += 1

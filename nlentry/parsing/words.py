@@ -13,21 +13,27 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Order matters: ISO dates, then clock/decimal numbers, then words (letters and
-# digits, so "p2k" and "1h30" stay whole), then the punctuation the grammar uses.
+# Order matters: dates (year first, or day.month.year), then clock times
+# (seconds are read and dropped later), then decimal numbers, then tags, then
+# words (letters and digits, so "p2k" and "1h30" stay whole), then the
+# punctuation the grammar uses: a dot counts only right after a letter
+# (``do.``, ``a.m.``); after a digit it belongs to a number or ends a sentence.
 _TOKEN = re.compile(
-    r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})(?!\d)"
-    r"|(?P<clock>\d{1,2}:\d{2})(?!\d)"
+    r"(?P<iso>\d{4}([-/.])\d{1,2}\2\d{1,2})(?![\d.,:/-]?\d)"
+    r"|(?P<dmy>\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))(?![\d.,:/-]?\d)"
+    r"|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)(?![\d:]|[.,]\d)"
     r"|(?P<decimal>\d+[.,]\d+)(?![\d.,]\d)"
+    r"|(?P<tag>#[^\W_][\w-]*)"
     r"|(?P<word>[^\W_]+(?:['’][^\W_]+)*)"
-    r"|(?P<punct>[-–—/&@+])"
+    r"|(?P<punct>[-–—/&@+]|(?<=[^\W\d_])\.)"
 )
 _finditer = _TOKEN.finditer
 
 
 @dataclass(slots=True)
 class Word:
-    """A piece of the text: ``kind`` is iso, clock, decimal, word or punct."""
+    """A piece of the text: ``kind`` is iso (year first), dmy (``31.10.1974``),
+    clock, decimal, tag (``#bugfix``), word or punct."""
 
     kind: str
     text: str

@@ -58,8 +58,28 @@ def test_a_clock_that_is_no_time_gives_none(clock):
 def span(first: Clock, last: Clock, meridiem: str | None = None):
     found = resolve_range(first, last, meridiem)
     assert found is not None
-    start, end, length = found
+    start, end, length, _shifted = found
     return hhmm(start), hhmm(end), length
+
+
+def test_a_range_says_when_a_rule_moved_a_time():
+    assert resolve_range(Clock(9, 0), Clock(12, 0))[3] is False
+    assert resolve_range(Clock(9, 0), Clock(5, 0))[3] is True  # the end moved
+    assert resolve_range(Clock(1, 0), Clock(3, 0))[3] is True  # working hours
+    assert resolve_range(Clock(1, 0, meridiem="pm"), Clock(3, 0, meridiem="pm"))[3] is False
+
+
+def test_a_part_of_the_day_on_one_end_carries_to_the_other_within_12_hours():
+    assert span(Clock(7, 0), Clock(9, 0, meridiem="pm")) == ("19:00", "21:00", 120)
+    assert span(Clock(11, 0), Clock(1, 0, meridiem="pm")) == ("11:00", "13:00", 120)
+    assert span(Clock(1, 30, meridiem="am"), Clock(3, 0)) == ("01:30", "03:00", 90)
+    assert span(Clock(11, 0, meridiem="am"), Clock(3, 0)) == ("11:00", "15:00", 240)
+
+
+def test_night_is_late_evening_or_small_hours():
+    assert hhmm(minutes(Clock(11, 0, meridiem="night"))) == "23:00"
+    assert hhmm(minutes(Clock(4, 0, meridiem="night"))) == "04:00"
+    assert hhmm(minutes(Clock(12, 0, meridiem="night"))) == "00:00"
 
 
 def test_a_range_through_noon_moves_its_end_past_noon():

@@ -1,6 +1,7 @@
 """The corpus under tests/corpus/: one test per sentence, expectations from docs/parsing.md.
 
-Each line of ``nl.jsonl``/``en.jsonl`` is ``{"text", "expect", ["today"], ["locale"],
+Each line of every ``*.jsonl`` there (``nl.jsonl``, ``en.jsonl``, and
+``nl_rules.jsonl``/``en_rules.jsonl`` for the rules of the extended spec) is ``{"text", "expect", ["today"], ["locale"],
 ["default_locale"], ["catalog"]}``. Only the keys present in ``expect`` are checked;
 ``errors`` lists exactly the fields that must have errors, ``candidates`` maps a
 kind to the ids that must be offered (in any order).
@@ -16,23 +17,22 @@ import pytest
 from nlentry import parse
 from tests.parsing.corpus_support import CORPUS, TODAY, load_catalog
 
-LOCALES = ("nl", "en")
 _CATALOGS: dict = {}
 
 
-def _load(locale: str) -> list[dict]:
-    with open(CORPUS / f"{locale}.jsonl", encoding="utf-8") as fh:
+def _load(name: str) -> list[dict]:
+    with open(CORPUS / f"{name}.jsonl", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-CASES = {locale: _load(locale) for locale in LOCALES}
+CASES = {path.stem: _load(path.stem) for path in sorted(CORPUS.glob("*.jsonl"))}
 
 
 def _params():
-    for locale in LOCALES:
-        for number, case in enumerate(CASES[locale], 1):
+    for name, cases in CASES.items():
+        for number, case in enumerate(cases, 1):
             label = case["text"][:60].replace(" ", "_") or "empty"
-            yield pytest.param(case, id=f"{locale}-{number:03d}-{label}")
+            yield pytest.param(case, id=f"{name}-{number:03d}-{label}")
 
 
 def _catalog(name: str):
@@ -79,11 +79,17 @@ def test_case(case):
 
 
 def test_corpus_size_and_balance():
-    counts = {locale: len(cases) for locale, cases in CASES.items()}
+    # per language (the file name's part before "_"): large, and half and half
+    counts: dict[str, int] = {}
+    for name, cases in CASES.items():
+        language = name.split("_")[0]
+        counts[language] = counts.get(language, 0) + len(cases)
     total = sum(counts.values())
-    assert total >= 300, counts
+    assert sorted(counts) == ["en", "nl"] and total >= 1000, counts
     for count in counts.values():
         assert count >= 0.4 * total, counts
+    # the extended spec's rules: at least 400 cases of their own
+    assert len(CASES["nl_rules"]) + len(CASES["en_rules"]) >= 400
 
 
 def test_corpus_cases_are_well_formed():

@@ -48,7 +48,7 @@ def test_a_token_with_no_move_raises_stuck_with_its_position():
 
 def test_an_unfinished_end_raises_stuck_at_none():
     with pytest.raises(Stuck) as caught:
-        run_all(tokens("van 9"))
+        run_all(tokens("tussen 9"))
     assert caught.value.at is None
 
 
@@ -62,8 +62,8 @@ def test_recovery_reads_the_opener_as_a_word_and_the_rest_again():
 
 
 def test_recovery_keeps_the_expression_that_follows_a_failed_opener():
-    assert read(tokens("van 9 om 10 uur")) == [
-        Other(0), Other(1), StartAt(Clock(10, 0, False, None, 9, 15), 6, 15),
+    assert read(tokens("tussen 9 om 10 uur")) == [
+        Other(0), Other(1), StartAt(Clock(10, 0, False, None, 12, 18), 9, 18),
     ]
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nlentry import Catalog, Lexicon, get_lexicon, warm_up
+from nlentry import Catalog, Lexicon, warm_up
 from nlentry.parsing.lexicon import LOCALE_PATH_ENV
-from nlentry.parsing.locale_choice import choose_locale, known_count, loose_norms
+from nlentry.parsing.locale_choice import choose_locale, loose_norms
 from nlentry.parsing.tokenize import catalog_spans
 from nlentry.parsing.words import split
 from tests.parsing.corpus_support import load_catalog
@@ -42,7 +42,20 @@ def test_catalog_names_do_not_count():
     assert chosen("last hour", catalog=catalog) == "nl"  # nothing left to count: a tie
     words = split("2 uur aan last hour")
     assert loose_norms(words, catalog_spans(words, catalog)) == ["2", "uur", "aan"]
-    assert known_count(["with", "lunch", "uur"], get_lexicon("en")) == 1
+    # a word of digits and letters counts by its letter parts
+    assert loose_norms(split("3hrs 9am-11am 1h30"), {}) == ["hrs", "am", "-", "am", "h"]
+
+
+@pytest.mark.parametrize("text", ["2hrs frontend webshop", "just 15 min invoicing",
+                                  "9am-11am coding", "3hrs Banners", "only 20 min standup"])
+def test_terse_english_is_english(text):
+    # a word only one locale knows decides before the tie goes to the default (nl)
+    assert chosen(text) == "en"
+
+
+@pytest.mark.parametrize("text", ["2 uur webshop", "15 min facturen", "9-11 uur overleg"])
+def test_terse_dutch_stays_dutch(text):
+    assert chosen(text) == "nl"
 
 
 def test_a_code_or_a_lexicon_is_taken_as_given():

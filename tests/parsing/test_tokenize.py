@@ -35,7 +35,7 @@ def test_words_take_their_role_and_value_from_the_lexicon():
 def test_fillers_are_marked_and_case_and_accents_do_not_matter():
     van, word, uur = tokens("VAN Tweeënhalf Uur")
     assert (van.role, van.filler) == ("FROM", True)
-    assert (word.role, word.value, word.filler) == ("NUM", 2.5, False)
+    assert (word.role, word.value, word.filler) == ("FRACTION", 2.5, False)
     assert (uur.role, uur.text) == ("HOUR", "Uur")
 
 
@@ -72,7 +72,7 @@ def test_a_word_of_digits_and_letters_is_read_as_its_parts():
 def test_shapes_the_lexicon_does_not_know():
     found = tokens("2,5 09:00 2026-03-16 - / 09 1234567890")
     assert [(t.role, t.value) for t in found] == [
-        ("DEC", 2.5), ("CLOCK", (9, 0)), ("ISO", "2026-03-16"), ("DASH", None),
+        ("DEC", 2.5), ("CLOCK", (9, 0)), ("ISO", (2026, 3, 16)), ("DASH", None),
         ("SLASH", None), ("NUM", 9), ("WORD", None),
     ]
     assert [t.leading_zero for t in found] == [False, True, False, False, False, True, False]
@@ -92,16 +92,17 @@ def test_catalog_names_claim_their_words_first():
 
 
 def test_a_name_that_is_a_month_after_a_day_number_is_the_month():
-    assert roles("3 jan", catalog=AMBIGUOUS) == ["LEAD", "MONTH"]
+    assert roles("3 jan", catalog=AMBIGUOUS) == ["DAYNUM", "MONTH"]
     _met, jan = tokens("met Jan", catalog=AMBIGUOUS)
     assert (jan.role, [i.id for i in jan.items]) == ("WORD", [101])
 
 
-def test_a_number_that_leads_a_date_or_a_dashed_range_is_lead():
-    assert roles("16 maart") == ["LEAD", "MONTH"]
+def test_a_number_that_leads_a_date_or_a_dashed_range_is_lead_or_daynum():
+    assert roles("16 maart") == ["DAYNUM", "MONTH"]
     assert roles("16-03") == ["LEAD", "DASH", "NUM"]
     assert roles("9-12u") == ["LEAD", "DASH", "NUM", "HOUR"]
-    assert roles("16th of march", "en") == ["LEAD", "ORD", "OF", "MONTH"]
+    assert roles("16th of march", "en") == ["DAYNUM", "ORD", "OF", "MONTH"]
+    assert roles("1e van januari") == ["DAYNUM", "ORD", "FROM", "MONTH"]
     # never the minutes of a duration before it
     assert roles("2 uur 16-03") == ["NUM", "HOUR", "LEAD", "DASH", "NUM"]
 

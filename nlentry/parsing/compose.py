@@ -16,6 +16,7 @@ the lexicon's locale.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Sequence
 from operator import attrgetter
 
@@ -124,7 +125,7 @@ def compose(
     if entry.date > today:
         date_span = next(s for s in spans if s.kind == "date")
         guesses.add("date_in_future", date_span)
-    set_catalog(entry, tokens, guesses)
+    set_catalog(entry, tokens, others, guesses)
     described = []
     for i in others:
         token = tokens[i]
@@ -142,6 +143,7 @@ def compose(
 
 
 _START = attrgetter("start")
+_END = attrgetter("end")
 
 
 def _join_comma_durations(durations: list[Duration], text: str) -> None:
@@ -179,8 +181,10 @@ def _choose_day(days: list[Day], tokens, others, guesses: Guesses) -> Day | None
     weekday beside it (``zondag 7 december 2014``), warning when the weekday
     does not fall on the date."""
     if not days:
-        return _weak_weekday_date(None, tokens, others, guesses)
+        return None
     day = days[0]
+    if len(days) == 1 and day.kind not in ("date", "monthday"):
+        return day
     dated = next((d for d in days if d.kind in ("date", "monthday")), None)
     weekday = next((d for d in days if d.kind == "weekday"), None)
     if dated is not None and weekday is not None:
@@ -191,11 +195,9 @@ def _choose_day(days: list[Day], tokens, others, guesses: Guesses) -> Day | None
     return day
 
 
-def _weak_weekday_date(dated: Day | None, tokens, others, guesses: Guesses) -> Day | None:
+def _weak_weekday_date(dated: Day, tokens, others, guesses: Guesses) -> Day:
     """``zo 15 maart``: a weekday abbreviation that is also a word (``do``,
     ``zo``, ``sun``) counts as the weekday right before a date."""
-    if dated is None:
-        return None
     before = _token_before(tokens, dated.start)
     if before is not None and tokens[before].role == "WEAKDAY" and before in others:
         token = tokens[before]
@@ -205,14 +207,12 @@ def _weak_weekday_date(dated: Day | None, tokens, others, guesses: Guesses) -> D
 
 
 def _token_before(tokens: Sequence[LexToken], start: int) -> int | None:
-    """The index of the last token ending at or before ``start``, dots aside."""
-    found = None
-    for i, token in enumerate(tokens):
-        if token.end > start:
-            break
-        if token.role != "DOT":
-            found = i
-    return found
+    """The index of the last token ending at or before ``start``, dots aside
+    (the tokens are in text order: a binary search)."""
+    i = bisect_right(tokens, start, key=_END) - 1
+    while i >= 0 and tokens[i].role == "DOT":
+        i -= 1
+    return i if i >= 0 else None
 
 
 def _negated(duration: Duration, tokens, others, text: str) -> bool:

@@ -91,7 +91,9 @@ class Guesses:
                     break
 
     def finish(self) -> None:
-        self.entry.warnings.sort(key=lambda w: (w.start, w.end))
+        warnings = self.entry.warnings
+        if len(warnings) > 1:
+            warnings.sort(key=lambda w: (w.start, w.end))
 
 
 def catalog_index(catalog: Catalog | None) -> TypoIndex | None:
@@ -113,7 +115,7 @@ def catalog_index(catalog: Catalog | None) -> TypoIndex | None:
 
 def lexicon_index(lexicon: Lexicon) -> TypoIndex:
     """The typo index of ``lexicon``'s one-word time words, built once."""
-    index = lexicon.typo_index
+    index = lexicon.derived.get("typos")
     if index is None:
         index = TypoIndex(
             (words[0], words[0])
@@ -121,5 +123,5 @@ def lexicon_index(lexicon: Lexicon) -> TypoIndex:
             for words, sense in bucket
             if len(words) == 1 and sense.role in _TIME_ROLES and words[0].isalpha()
         )
-        lexicon.typo_index = index
+        lexicon.derived["typos"] = index
     return index

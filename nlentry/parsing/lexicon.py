@@ -87,8 +87,9 @@ class Lexicon:
         init=False, default_factory=dict, repr=False, compare=False
     )
 
-    #: the typo index of the time words (``nlentry.parsing.guesses`` builds it)
-    typo_index: Any = field(init=False, default=None, repr=False, compare=False)
+    #: what is derived from the phrases once, by its key (the typo index of
+    #: ``nlentry.parsing.guesses``, ``shortest``)
+    derived: dict[Any, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for word, bucket in self.phrases.items():
@@ -165,9 +166,12 @@ class Lexicon:
     def shortest(self, role: str) -> str | None:
         """The shortest one-word phrase of ``role`` (``u`` for ``HOUR`` in
         Dutch), the first listed of equally short ones; ``None`` if none."""
-        found = [words[0] for bucket in self.phrases.values() for words, sense in bucket
-                 if sense.role == role and len(words) == 1]
-        return min(found, key=len) if found else None
+        key = ("shortest", role)
+        if key not in self.derived:
+            found = [words[0] for bucket in self.phrases.values() for words, sense in bucket
+                     if sense.role == role and len(words) == 1]
+            self.derived[key] = min(found, key=len) if found else None
+        return self.derived[key]
 
 
 def locale_dirs() -> tuple[Path, ...]:

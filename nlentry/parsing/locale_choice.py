@@ -32,16 +32,22 @@ def choose_locale(
         return locale
     if locale != "auto":
         return get_lexicon(locale)
-    norms = loose_norms(words, names)
     lexicons = all_lexicons()
+    knowers_of = _knowers(lexicons)
+    # how many words each set of knowing lexicons knows (one dict step per word)
+    tally: dict[tuple[int, ...], int] = {}
+    get = knowers_of.get
+    for norm in loose_norms(words, names):
+        knowers = get(norm)
+        if knowers is not None:
+            tally[knowers] = tally.get(knowers, 0) + 1
     known = [0] * len(lexicons)
     alone = [0] * len(lexicons)
-    for norm in norms:
-        knowers = [k for k, candidate in enumerate(lexicons) if norm in candidate.known]
+    for knowers, count in tally.items():
         for k in knowers:
-            known[k] += 1
+            known[k] += count
         if len(knowers) == 1:
-            alone[knowers[0]] += 1
+            alone[knowers[0]] += count
     lexicon, best = None, None
     for k, candidate in enumerate(lexicons):
         key = (known[k], alone[k], candidate.code == default_locale)
@@ -50,6 +56,30 @@ def choose_locale(
     if lexicon is None:
         raise ValueError("no locale files on the locale path")
     return lexicon
+
+
+# the lexicons (kept, so their ids stay theirs) and their ``_knowers``, by their ids
+_KNOWERS: dict[tuple[int, ...], tuple[tuple, dict[str, tuple[int, ...]]]] = {}
+_LAST: list = []  # the last of them: all_lexicons() is one tuple while the path stays
+
+
+def _knowers(lexicons: tuple[Lexicon, ...]) -> dict[str, tuple[int, ...]]:
+    """Every word some lexicon knows -> the positions of the lexicons that know it."""
+    last = _LAST
+    if last and last[0] is lexicons:
+        return last[1]
+    key = tuple(map(id, lexicons))
+    cached = _KNOWERS.get(key)
+    if cached is None:
+        found: dict[str, list[int]] = {}
+        for k, lexicon in enumerate(lexicons):
+            for word in lexicon.known:
+                found.setdefault(word, []).append(k)
+        if len(_KNOWERS) >= 8:
+            _KNOWERS.clear()
+        cached = _KNOWERS[key] = (lexicons, {w: tuple(ks) for w, ks in found.items()})
+    _LAST[:] = cached
+    return cached[1]
 
 
 def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:
@@ -61,8 +91,9 @@ def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[
         if names and i in names:
             i = names[i][0]
             continue
-        norm = words[i].norm
-        if words[i].kind == "word" and not norm.isalpha() and not norm.isdecimal():
+        word = words[i]
+        norm = word.norm
+        if word.kind == "word" and not norm.isalpha() and not norm.isdecimal():
             norms += _LETTERS.findall(norm)
         else:
             norms.append(norm)

@@ -16,20 +16,26 @@ from nlentry.parsing.guesses import Guesses
 from nlentry.parsing.tokenize import LexToken
 
 
-def set_catalog(entry: Entry, tokens: Sequence[LexToken], guesses: Guesses) -> None:
+def set_catalog(entry: Entry, tokens: Sequence[LexToken], others: list[int],
+                guesses: Guesses) -> None:
     """Fill ``project_id``/``client_id``/``service_id`` or ``candidates`` of
-    ``entry``, and a span per name found."""
+    ``entry``, and a span per name found; ``others`` are the positions of the
+    tokens outside time expressions (a name is always one of them)."""
     # kind -> [words in the longest name, {id of an items tuple: (tuple, first token)}]
     best: dict[str, list] = {}
     kinds_of: dict[int, tuple[str, ...]] = {}
-    for token in tokens:
+    for i in others:
+        token = tokens[i]
         items = token.items
         if not items:
             continue
         key = id(items)
-        kinds = kinds_of.get(key)
-        if kinds is None:
-            kinds = kinds_of[key] = tuple(dict.fromkeys(item.kind for item in items))
+        if len(items) == 1:
+            kinds = (items[0].kind,)
+        else:
+            kinds = kinds_of.get(key)
+            if kinds is None:
+                kinds = kinds_of[key] = tuple(dict.fromkeys(item.kind for item in items))
         size = token.text.count(" ") + 1
         for kind in kinds:
             current = best.get(kind)
@@ -42,19 +48,27 @@ def set_catalog(entry: Entry, tokens: Sequence[LexToken], guesses: Guesses) -> N
         for kind in kinds:
             entry.spans.append(new_span(kind, token.start, token.end, text))
     for kind, (_size, groups) in best.items():
+        if len(groups) == 1:
+            items = next(iter(groups.values()))[0]
+            if len(items) == 1:  # the common case: one name, one item
+                _choose(entry, kind, items[0])
+                continue
         by_id: dict[int | str, Item] = {}
         for items, _token in groups.values():
             for item in items:
                 if item.kind == kind:
                     by_id.setdefault(item.id, item)
         if len(by_id) == 1:
-            chosen = next(iter(by_id.values()))
-            if kind == "project":
-                entry.project_id = chosen.id
-                entry.client_id = chosen.client_id
-            else:
-                entry.service_id = chosen.id
+            _choose(entry, kind, next(iter(by_id.values())))
         else:
             entry.candidates[kind] = [Candidate(item.id, item.name) for item in by_id.values()]
             first = next(iter(groups.values()))[1]
             guesses.add("ambiguous", first)
+
+
+def _choose(entry: Entry, kind: str, chosen: Item) -> None:
+    if kind == "project":
+        entry.project_id = chosen.id
+        entry.client_id = chosen.client_id
+    else:
+        entry.service_id = chosen.id

@@ -317,9 +317,12 @@ def _settle_numbers_and_months(tokens: list[LexToken], clock_hour: bool) -> None
     """
     _merge_fractions(tokens)
     n = len(tokens)
+    hours = []
     for k, token in enumerate(tokens):
         role = token.role
-        if role == "NUM":
+        if role == "HOUR":
+            hours.append(k)
+        elif role == "NUM":
             next1 = tokens[k + 1].role if k + 1 < n else None
             next2 = tokens[k + 2].role if k + 2 < n else None
             after_hour = k and tokens[k - 1].role == "HOUR"
@@ -353,7 +356,8 @@ def _settle_numbers_and_months(tokens: list[LexToken], clock_hour: bool) -> None
             and tokens[k + 2].role in _UNITS
         ):
             token.role = "WORD"
-    for k, token in enumerate(tokens):
+    for k in hours:
+        token = tokens[k]
         if token.role == "HOUR" and k and tokens[k - 1].role in _CLOCK_NUMBERS:
             after = k + 1 + (k + 1 < n and tokens[k + 1].role == "MINS")
             if after < n and tokens[after].role in _MARKS and clock_hour:
@@ -394,14 +398,11 @@ def _merge_fractions(tokens: list[LexToken]) -> None:
     ``FRACTION`` token (in place)."""
     k = 0
     while k + 3 < len(tokens):
-        a, slash, b, unit = tokens[k : k + 4]
-        if (
-            a.role == "NUM"
-            and slash.role == "SLASH"
-            and b.role == "NUM"
-            and unit.role in _UNITS
-            and 0 < a.value < b.value
-        ):
+        if tokens[k + 1].role != "SLASH":
+            k += 1
+            continue
+        a, b, unit = tokens[k], tokens[k + 2], tokens[k + 3]
+        if a.role == "NUM" and b.role == "NUM" and unit.role in _UNITS and 0 < a.value < b.value:
             tokens[k : k + 3] = [LexToken("FRACTION", a.value / b.value, f"{a.text}/{b.text}",
                                           a.start, b.end)]
         k += 1

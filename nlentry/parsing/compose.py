@@ -59,6 +59,7 @@ def compose(
     starts: list[StartAt] = []
     days: list[Day] = []
     daypart: Daypart | None = None
+    dashed = False
     others = []
     for piece in pieces:
         kind = type(piece)
@@ -69,6 +70,7 @@ def compose(
         elif kind is Day:
             if piece.kind != "none":
                 days.append(piece)
+                dashed = dashed or piece.hours is not None
         elif kind is TimeRange:
             ranges.append(piece)
         elif kind is StartAt:
@@ -78,7 +80,7 @@ def compose(
     others.sort()
     if len(durations) > 1:
         _join_comma_durations(durations, text)
-    if days and any(d.hours for d in days):
+    if dashed:
         _dashed_hours(days, ranges, durations, starts)
         ranges.sort(key=_START)
     day = _choose_day(days, tokens, others, guesses)

@@ -33,21 +33,16 @@ def choose_locale(
     if locale != "auto":
         return get_lexicon(locale)
     lexicons = all_lexicons()
-    knowers_of = _knowers(lexicons)
-    # how many words each set of knowing lexicons knows (one dict step per word)
-    tally: dict[tuple[int, ...], int] = {}
-    get = knowers_of.get
-    for norm in loose_norms(words, names):
-        knowers = get(norm)
-        if knowers is not None:
-            tally[knowers] = tally.get(knowers, 0) + 1
-    known = [0] * len(lexicons)
+    norms = loose_norms(words, names)
+    known = [sum(map(candidate.known.__contains__, norms)) for candidate in lexicons]
+    top = max(known, default=0)
     alone = [0] * len(lexicons)
-    for knowers, count in tally.items():
-        for k in knowers:
-            known[k] += count
-        if len(knowers) == 1:
-            alone[knowers[0]] += count
+    if known.count(top) > 1:  # a tie: the words only one locale knows decide
+        knowers_of = _knowers(lexicons)
+        for norm in norms:
+            knowers = knowers_of.get(norm)
+            if knowers is not None and len(knowers) == 1:
+                alone[knowers[0]] += 1
     lexicon, best = None, None
     for k, candidate in enumerate(lexicons):
         key = (known[k], alone[k], candidate.code == default_locale)

@@ -106,3 +106,32 @@ def test_a_name_written_with_punctuation_inside_spans_the_text_as_written():
     assert entry.project_id == 13
     span = next(s for s in entry.spans if s.kind == "project")
     assert (span.start, span.end, span.text) == (6, 18, "Café - Noord")
+
+
+def test_matching_does_no_work_per_item_of_a_shared_name():
+    # the shape of the algorithm, not its milliseconds (those are in bench/parse_bench.py):
+    # a thousand projects with one name are one phrase, and every mention of it gives the
+    # same tuple of items, so no step of matching or composing visits them one by one
+    catalog = Catalog.from_dict({"projects": [{"id": i, "name": "Same"} for i in range(1000)]})
+    assert len(list(catalog.phrases())) == 1
+    found = catalog.spans(["same"] * 99)
+    assert len(found) == 99
+    first = found[0][2]
+    assert len(first) == 1000 and all(items is first for _, _, items in found)
+
+
+def test_matching_visits_each_word_at_most_the_longest_phrase_long():
+    # a trie of the phrases: at each position the walk stops at the longest name's length,
+    # however many names share their first words
+    catalog = Catalog.from_dict({"projects": [{"id": i, "name": f"Client {i}"} for i in range(1000)]})
+    visited = []
+
+    class Counting(list):
+        def __getitem__(self, index):
+            visited.append(index)
+            return super().__getitem__(index)
+
+    words = Counting(["client", "7", "client", "999", "x"] * 20)
+    found = catalog.spans(words)
+    assert [(s, e) for s, e, _ in found][:2] == [(0, 2), (2, 4)]
+    assert len(visited) <= 2 * len(words)  # one look at a word, and one past a name

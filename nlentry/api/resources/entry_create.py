@@ -1,4 +1,4 @@
-"""``POST /time_entries``: parse on the event loop, store through the writer, answer.
+"""``POST /time_entries``: parse (on the event loop when short), store through the writer, answer.
 
 The caller comes from the worker's cache when it can, and so does its
 catalog; the entry writer's transaction (``nlentry.storage.entry_writer``)
@@ -40,6 +40,13 @@ from nlentry.storage.models import Project, Service, utcnow
 from nlentry.storage.queries.workspace_objects import by_id
 
 _LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
+# Parsing stays on the event loop only while it is certainly short: a cached catalog of
+# at most this many items and a body of at most this many characters (about 0.1 ms of
+# parsing). A larger catalog or a longer text (up to limits.MAX_BODY_LENGTH, a few ms
+# even with a thousand same-named projects) is parsed in a thread, so that no request
+# holds a worker's loop while others wait (docs/reliability.md).
+ON_LOOP_MAX_CATALOG = 300
+ON_LOOP_MAX_TEXT = 300
 
 
 @operation("POST", "/time_entries", name="create_time_entry", tag="Time entries",
@@ -84,12 +91,27 @@ async def _new_entry(call: Call) -> NewEntry:
     loop; else in a thread, with a session to read what is missing.
     """
     key = idempotency.read_key(call)
-    if call.state.catalogs.has(call.caller) and _LOOKED_UP.isdisjoint(call.fields):
+    if _short_to_parse(call):
         try:
             return _prepare_entry(call, key)
         except NotCached:  # dropped from the cache meanwhile
             pass
     return await in_thread(call.state, _prepare_entry_reading, call, key)
+
+
+def _short_to_parse(call: Call) -> bool:
+    """Whether the entry can be read on the event loop: no database needed, and a
+    parse that is certainly short (a small cached catalog, a short body)."""
+    catalogs = call.state.catalogs
+    if not catalogs.has(call.caller) or not _LOOKED_UP.isdisjoint(call.fields):
+        return False
+    body = call.fields.get("body")
+    if isinstance(body, str) and len(body) > ON_LOOP_MAX_TEXT:
+        return False
+    try:
+        return len(catalogs.get(None, call.caller)) <= ON_LOOP_MAX_CATALOG
+    except NotCached:
+        return False
 
 
 def _prepare_entry_reading(call: Call, key: str | None) -> NewEntry:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from nlentry.parsing import format_hhmm
+from nlentry.parsing import format_hhmm, message
+from nlentry.parsing.lexicon import is_time_word
 from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
 from nlentry.storage.queries.timers import elapsed_seconds
 
@@ -35,6 +36,14 @@ def project_json(project: Project, aliases: list[str]) -> dict[str, Any]:
 
 def service_json(service: Service, aliases: list[str]) -> dict[str, Any]:
     return {"id": service.id, "name": service.name, "active": service.active, "aliases": aliases}
+
+
+def name_warnings(name: str, locale: str) -> list[dict[str, Any]]:
+    """The warnings of a project or service answer: its name is a time word of an
+    installed locale (``Uur``, ``Gisteren``), which a sentence reads as time."""
+    if not is_time_word(name):
+        return []
+    return [{"code": "time_word", "field": "name", "message": message(locale, "name_is_time_word")}]
 
 
 def client_json(client: Client, projects: list[dict[str, Any]]) -> dict[str, Any]:

@@ -32,12 +32,28 @@ class EntryProject(BaseModel):
     client: NamedRef | None
 
 
+class NameWarning(BaseModel):
+    """A name that the parser will not read as this name (docs/api.md)."""
+
+    code: Annotated[str, Field(description="`time_word`")]
+    field: str
+    message: str
+
+
+_NAME_WARNINGS = Annotated[
+    list[NameWarning],
+    Field(description="only in a create or update answer whose name is a time word, which "
+                      "a sentence reads as time (`Uur`, `Gisteren`)"),
+]
+
+
 class Project(BaseModel):
     id: _ID
     name: str
     active: bool
     client: NamedRef | None
     aliases: _ALIASES
+    warnings: _NAME_WARNINGS = []
 
 
 class Service(BaseModel):
@@ -45,6 +61,7 @@ class Service(BaseModel):
     name: str
     active: bool
     aliases: _ALIASES
+    warnings: _NAME_WARNINGS = []
 
 
 class Client(BaseModel):

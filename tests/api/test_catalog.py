@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 
@@ -254,3 +256,27 @@ def test_alias_list_must_hold_names(client, alice):
         assert list(answer.json()["errors"]) == ["alias"], value
     added = client.post(path, json={"alias": ["kiwi", "appel"]}, headers=alice.headers)
     assert added.status_code == 201 and added.json()["aliases"] == ["kiwi", "appel"]
+
+
+def test_a_project_or_service_named_a_time_word_is_stored_with_a_warning(client, alice, carol):
+    # issue 10, finding 5: stored (a team may really have a project "Uur"), but the answer
+    # says that a sentence reads the word as time, and the parser keeps its time meaning
+    for name in ("Uur", "Gisteren", "Morgen"):
+        answer = post(client, alice, "projects", name=name)
+        assert answer.status_code == 201, name
+        assert answer.json()["warnings"] == [{"code": "time_word", "field": "name", "message":
+            "is een woord voor tijd of datum: een zin leest het als tijd, niet als deze naam"}]
+    service = post(client, carol, "services", name="Today")
+    assert service.status_code == 201
+    assert service.json()["warnings"] == [{"code": "time_word", "field": "name", "message":
+        "is a word for time or a date: a sentence reads it as time, not as this name"}]
+    plain = post(client, alice, "projects", name="Website")
+    assert "warnings" not in plain.json()
+    renamed = client.patch(f"/api/v1/projects/{plain.json()['id']}", json={"name": "Vandaag"},
+                           headers=alice.headers)  # fmt: skip
+    assert renamed.status_code == 200 and renamed.json()["warnings"][0]["code"] == "time_word"
+    # the projects Gisteren and Uur hide no time word of a sentence
+    entry = client.post("/api/v1/time_entries.json", data={"body": "gisteren van 9 tot 11 uur"},
+                        headers=alice.headers).json()  # fmt: skip
+    assert (entry["duration"], entry["start_time"], entry["project"]) == (7200, "09:00", None)
+    assert entry["date"] != dt.date.today().isoformat()

@@ -259,7 +259,9 @@ def test_the_shapes_are_those_of_the_api_doc(document):
     assert set(entry["properties"]) == ENTRY_FIELDS == set(entry["required"])
     project = resolve(document, entry["properties"]["project"]["anyOf"][0])
     assert set(project["properties"]) == {"id", "name", "client"}
-    assert set(schemas["Project"]["properties"]) == {"id", "name", "active", "client", "aliases"}
+    assert set(schemas["Project"]["properties"]) == {"id", "name", "active", "client", "aliases",
+                                                     "warnings"}
+    assert set(schemas["Project"]["required"]) == {"id", "name", "active", "client", "aliases"}
     page = schemas["TimeEntryPage"]["properties"]
     assert set(page) == {"current_page", "per_page", "total_entries", "time_entries"}
     assert set(schemas["Error"]["required"]) == {"message"}

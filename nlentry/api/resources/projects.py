@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.json_shapes import project_json
+from nlentry.api.json_shapes import name_warnings, project_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.fields import apply_name_and_active, read_model
@@ -75,4 +75,8 @@ def _save(call: Call, project: Project, fields: type[ProjectInput], status: int)
     bump_workspace_catalog(call.session, call.caller.workspace_id)
     store(call.session, project)
     names = aliases_of(call, "project", project.id)
-    return JSONResponse(project_json(project, names), status)
+    answer = project_json(project, names)
+    warnings = name_warnings(project.name, call.caller.locale)
+    if warnings:  # only when there is one: the answer is otherwise the project's shape
+        answer["warnings"] = warnings
+    return JSONResponse(answer, status)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.json_shapes import service_json
+from nlentry.api.json_shapes import name_warnings, service_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.fields import apply_name_and_active
@@ -64,4 +64,8 @@ def _save(call: Call, service: Service, values: dict, status: int) -> Response:
         replace_aliases(call, "service", service.id, values["aliases"], call.errors())
     bump_workspace_catalog(call.session, call.caller.workspace_id)
     names = aliases_of(call, "service", service.id)
-    return JSONResponse(service_json(service, names), status)
+    answer = service_json(service, names)
+    warnings = name_warnings(service.name, call.caller.locale)
+    if warnings:  # only when there is one: the answer is otherwise the service's shape
+        answer["warnings"] = warnings
+    return JSONResponse(answer, status)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import time
 
 import anyio
 import pytest
@@ -229,10 +228,10 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_closed(database_url, cap
         return {"type": "http.disconnect"}
 
     try:
-        started = time.monotonic()
         with caplog.at_level(logging.DEBUG, logger="nlentry.api"):
             sent = _asgi_post(app, receive)
-        assert time.monotonic() - started < 5
+        # the body never arrives (receive waits 30 s, then disconnects): only the
+        # timeout answers 408, whatever the machine's load
         assert sent[0]["status"] == 408
         assert (b"connection", b"close") in sent[0]["headers"]
         assert json.loads(sent[1]["body"]) == {"message": "request timeout"}

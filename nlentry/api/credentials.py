@@ -6,8 +6,10 @@
 * ``Authorization: Bearer TOKEN``
 * ``email`` and ``token`` as query parameters or form fields
 
-When an e-mail is given it must be the token owner's. Tokens are never
-logged: nothing here logs at all.
+When an e-mail is given it must be the token owner's. A token or e-mail that
+is no storable text (a NUL, as in ``?token=ab%00cd.ef`` or a Basic pair that
+decodes to one, or a lone surrogate) is no credential: 401, and it never
+reaches the database. Tokens are never logged: nothing here logs at all.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nlentry.api.request.body import is_storable
 from nlentry.storage.api_tokens import TokenOwner, token_owner
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ def credentials_from(
         token = source.get("token")
         if isinstance(token, str) and token:
             email = source.get("email") or fields.get("email") or query.get("email")
-            return Credentials(token, email if isinstance(email, str) and email else None)
+            return _checked(token, email if isinstance(email, str) and email else None)
     return None
 
 
@@ -58,11 +61,11 @@ def header_credentials(headers: Mapping[str, str]) -> tuple[bool, Credentials | 
     if api_key:
         email, separator, token = api_key.rpartition(":")
         if separator:
-            return True, Credentials(token.strip(), email.strip() or None)
-        return True, Credentials(api_key.strip())
+            return True, _checked(token.strip(), email.strip() or None)
+        return True, _checked(api_key.strip())
     scheme, _, value = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        return True, Credentials(value.strip())
+        return True, _checked(value.strip())
     if scheme.lower() == "basic" and value.strip():
         return True, _basic(value.strip())
     return False, None
@@ -75,8 +78,15 @@ def _basic(value: str) -> Credentials | None:
         return None
     user, _, password = decoded.partition(":")
     if password:
-        return Credentials(password, user or None)
-    return Credentials(user) if user else None
+        return _checked(password, user or None)
+    return _checked(user) if user else None
+
+
+def _checked(token: str, email: str | None = None) -> Credentials | None:
+    """The credentials, or None (401) when the token or e-mail cannot be stored text."""
+    if not is_storable(token) or (email is not None and not is_storable(email)):
+        return None
+    return Credentials(token, email)
 
 
 def authenticate(session: Session, credentials: Credentials | None) -> Caller | None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from nlentry.api.errors import APIError
 from nlentry.api.pipeline import Call
+from nlentry.api.request.body import is_storable
 from nlentry.api.request.fields import FieldErrors
 from nlentry.limits import MAX_IDEMPOTENCY_KEY_LENGTH
 from nlentry.storage.entry_writer import Answer, Claimed
@@ -26,17 +27,33 @@ HEADER = "Idempotency-Key"
 
 
 def read_key(call: Call) -> str | None:
-    """The request's key, or None; 422 when it is blank or too long."""
-    key = call.headers.get(HEADER)
-    if key is None:
+    """The request's key, or None; 422 when it is blank, too long (counted in characters,
+    as the spec says) or no text (not UTF-8, or holding a NUL)."""
+    raw = call.headers.get(HEADER)
+    if raw is None:
         return None
+    key = header_text(raw)
     errors = FieldErrors(call.locale)
-    if not key.strip():
+    if key is None or not is_storable(key):
+        errors.add(HEADER, "invalid")
+    elif not key.strip():
         errors.add(HEADER, "blank")
     elif len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         errors.add(HEADER, "too_long")
     errors.raise_if_any()
     return key
+
+
+def header_text(value: str) -> str | None:
+    """A header's value as the text its bytes spell in UTF-8, or None when they do not.
+
+    Starlette gives a header's bytes one character each (Latin-1), so ``len``
+    of its value counts bytes: ``é`` in UTF-8 would be two characters.
+    """
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

@@ -44,9 +44,13 @@ class Word:
 
 @lru_cache(maxsize=65536)
 def normalize(word: str) -> str:
-    """Casefold and strip accents: ``Café`` -> ``cafe``, ``TWEEËNHALF`` -> ``tweeenhalf``."""
+    """Casefold and strip accents and format characters: ``Café`` -> ``cafe``,
+    ``TWEEËNHALF`` -> ``tweeenhalf``, ``ti\\u200bmi`` -> ``timi`` (a zero-width space,
+    joiner or byte order mark, Unicode category ``Cf``, is invisible: no part of a word)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
     return stripped.replace("’", "'")
 
 

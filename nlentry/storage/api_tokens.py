@@ -1,13 +1,16 @@
 """API tokens: random, shown once, stored only as a SHA-256 hash.
 
 A token reads ``<public id>.<secret>``. The public id finds the row; the hash
-of the whole token is compared in constant time.
+of the whole token is compared in constant time. A public id is letters,
+digits, ``-`` and ``_`` (``issue_token`` makes hex ones): anything else, a NUL
+above all (PostgreSQL refuses one in text), is no token and is never looked up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from nlentry.storage.models import ApiToken, User, Workspace, utcnow
 
 _SEPARATOR = "."
+_PUBLIC_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
 
 
 def hash_token(token: str) -> str:
@@ -25,7 +29,7 @@ def hash_token(token: str) -> str:
 
 def public_id_of(token: str) -> str | None:
     public_id, separator, secret = token.partition(_SEPARATOR)
-    if not separator or not public_id or not secret or len(public_id) > 32:
+    if not separator or not secret or not _PUBLIC_ID.fullmatch(public_id):
         return None
     return public_id
 

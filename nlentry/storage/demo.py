@@ -1,7 +1,10 @@
 """The example workspace (``demo_workspace.toml``): clients, projects, services, aliases.
 
 ``seed_demo`` creates it with a demo user and returns that user's new token;
-run it on an empty database (``nlentry serve --demo``).
+run it on an empty database (``nlentry serve --demo``). Run again on the same
+database it revokes the demo user's earlier tokens before it issues the new
+one (a token is stored only as a hash, so an old one cannot be shown again):
+only the token printed last works.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from nlentry.parsing import normalize_name
 from nlentry.storage.accounts import create_user, find_user, get_or_create_workspace
-from nlentry.storage.api_tokens import IssuedToken, issue_token
+from nlentry.storage.api_tokens import IssuedToken, issue_token, revoke_user_tokens
 from nlentry.storage.catalog_versions import bump_user_catalog, bump_workspace_catalog
 from nlentry.storage.models import Alias, Client, Project, Service
 
@@ -31,10 +34,12 @@ def demo_data() -> dict[str, Any]:
 
 
 def seed_demo(session: Session, locale: str = "nl") -> IssuedToken:
-    """The demo workspace and user (created once); a fresh token for the user."""
+    """The demo workspace and user (created once); a fresh token for the user, whose
+    earlier tokens are revoked."""
     demo = demo_data()["demo"]
     user = find_user(session, demo["email"])
     if user is not None:
+        revoke_user_tokens(session, user)
         return issue_token(session, user)
     workspace = get_or_create_workspace(session, demo["workspace"])
     user, token = create_user(

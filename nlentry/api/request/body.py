@@ -5,11 +5,14 @@ and ``multipart/form-data`` all give a ``dict``. A form field repeated, or
 named ``x[]``, gives a list; Rails-style ``time_entry[body]`` gives ``body``,
 and so does a JSON object wrapped as ``{"time_entry": {"body": ...}}``.
 
-Every text read here must be Unicode that UTF-8 can carry: a form's bytes are
-decoded strictly (400 when they are not UTF-8), and a field whose JSON has a
-``"\\ud800"`` escape (a lone surrogate: valid JSON, but no character) is
-refused by ``require_text`` with 422 naming it, whatever the media type,
-before it can reach the database or an answer.
+Every text read here must be Unicode that UTF-8 and the database can carry: a
+form's bytes are decoded strictly (400 when they are not UTF-8, urlencoded or
+multipart alike), and ``require_text`` refuses, with 422 naming the field,
+whatever the media type, a value holding a NUL (PostgreSQL cannot store one)
+or a ``"\\ud800"`` escape (a lone surrogate: valid JSON, but no character),
+before it can reach the database or an answer. The credentials (``token``,
+``email``) are left to ``nlentry.api.credentials``, which refuses such text
+with 401.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from nlentry.api.errors import APIError, Invalid, bad_request
@@ -30,6 +33,9 @@ from nlentry.limits import MAX_JSON_DEPTH
 _WRAPPERS = ("time_entry", "project", "client", "service", "alias")
 _NESTED = re.compile(r"^(?:[a-z_]+)\[([A-Za-z_]+)\]$")
 UNREADABLE_TEXT = "is not valid Unicode text (it has a lone surrogate)"
+NUL_TEXT = "is not valid text (it has a NUL character)"
+#: Read by the credential reader, which answers 401 for text no token can be.
+CREDENTIAL_FIELDS = frozenset({"token", "email"})
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -76,20 +82,48 @@ async def _fields(request: Request, max_bytes: int) -> dict[str, Any]:
 
 
 def require_text(fields: Iterable[tuple[str, Any]]) -> None:
-    """422 naming each field whose value holds a string UTF-8 cannot carry; 400 for a name.
+    """422 naming each field whose value holds a string that cannot be stored; 400 for a name.
 
-    Such a string can only come from a ``\\ud800``-style escape in JSON (a lone
+    Such a string holds a NUL (``%00`` in a form, ``\\u0000`` in JSON: PostgreSQL
+    refuses it in text) or comes from a ``\\ud800``-style escape in JSON (a lone
     surrogate: no character at all). Found before the caller is known, the
     message is in English, like the other messages about an unreadable body.
+    The credential fields are the credential reader's (401, not 422).
     """
-    unreadable = []
+    unreadable: dict[str, str] = {}
     for name, value in fields:
-        if not _is_utf8(name):
-            raise bad_request("a field name is not valid text: it has a lone surrogate")
-        if not all(_is_utf8(text) for text in _strings(value)):
-            unreadable.append(name)
+        problem = text_problem(name)
+        if problem is not None:
+            raise bad_request(f"a field name is not valid text: {problem}")
+        if name in CREDENTIAL_FIELDS or name in unreadable:
+            continue
+        for text in _strings(value):
+            problem = text_problem(text)
+            if problem is not None:
+                unreadable[name] = UNREADABLE_TEXT if problem == _SURROGATE else NUL_TEXT
+                break
     if unreadable:
-        raise Invalid({name: [UNREADABLE_TEXT] for name in dict.fromkeys(unreadable)})
+        raise Invalid({name: [text] for name, text in unreadable.items()})
+
+
+_SURROGATE = "it has a lone surrogate"
+_NUL = "it has a NUL character"
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a NUL, a lone surrogate), or None when it can."""
+    if "\x00" in text:
+        return _NUL
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE
+    return None
+
+
+def is_storable(text: str) -> bool:
+    """Whether ``text`` is text the database can hold: UTF-8, without a NUL."""
+    return text_problem(text) is None
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -103,14 +137,6 @@ def _strings(value: Any) -> Iterator[str]:
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
@@ -140,12 +166,35 @@ def parse_urlencoded(body: bytes) -> dict[str, Any]:
     return collect_pairs(pairs)
 
 
+class _StrictMultiPartParser(MultiPartParser):
+    """Starlette's multipart parser, but a field name or value that is not text in the
+    part's charset (UTF-8 unless the request says otherwise) is refused instead of
+    being read as Latin-1 (mojibake), as a urlencoded form's is."""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._current_part.content_disposition)
+        _decode_strictly(options.get(b"name", b""), self._charset)
+        super().on_headers_finished()
+
+    def on_part_end(self) -> None:
+        if self._current_part.file is None:
+            _decode_strictly(self._current_part.data, self._charset)
+        super().on_part_end()
+
+
+def _decode_strictly(data: bytes | bytearray, charset: str) -> None:
+    try:
+        bytes(data).decode(charset or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        raise MultiPartException("a field is not valid text") from None
+
+
 async def parse_multipart(headers: Headers, body: bytes) -> dict[str, Any]:
     async def stream():
         yield body
 
     try:
-        form = await MultiPartParser(headers, stream()).parse()
+        form = await _StrictMultiPartParser(headers, stream()).parse()
     except (MultiPartException, ValueError, KeyError):
         raise bad_request("the multipart body cannot be read") from None
     return collect_pairs((k, v) for k, v in form.multi_items() if isinstance(v, str))

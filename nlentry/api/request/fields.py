@@ -100,15 +100,18 @@ PYDANTIC_KEYS = {
 # --- dates ----------------------------------------------------------------------------
 
 #: The accepted dates, ``(format, example, name)``, tried in this order: ``%-d`` and ``%-m``
-#: take one or two digits, ``%d`` and ``%m`` two, ``%Y`` four, all ASCII.
+#: take one or two digits, ``%d`` and ``%m`` two, ``%Y`` four, all ASCII; a day is 1-31, a
+#: month 1-12, a year 0001-9999 (what ``datetime.date`` takes; the day of the month is
+#: checked when read: ``31-02-2026`` has the shape of a date, and is refused).
 DATE_FORMATS = (
     ("%-d-%-m-%Y", "27-03-2016", "day-month-year"),
     ("%Y-%m-%d", "2016-03-27", "ISO"),
 )
+_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
 _DIRECTIVES = {  # directive: (its part of the date, its pattern)
-    "%-d": ("day", "[0-9]{1,2}"), "%d": ("day", "[0-9]{2}"),
-    "%-m": ("month", "[0-9]{1,2}"), "%m": ("month", "[0-9]{2}"),
-    "%Y": ("year", "[0-9]{4}"),
+    "%-d": ("day", "(?:0?[1-9]|[12][0-9]|3[01])"), "%d": ("day", "(?:0[1-9]|[12][0-9]|3[01])"),
+    "%-m": ("month", "(?:0?[1-9]|1[0-2])"), "%m": ("month", "(?:0[1-9]|1[0-2])"),
+    "%Y": ("year", _YEAR),
 }
 _DIRECTIVE = re.compile("|".join(re.escape(d) for d in sorted(_DIRECTIVES, key=len, reverse=True)))
 

@@ -3,7 +3,9 @@
 ``POST /projects/{id}/aliases.json`` (field ``alias``) and
 ``DELETE /projects/{id}/aliases/{alias}.json``, the same under ``/services``.
 An alias the same user already gives to another project or service is
-refused with 422, naming it.
+refused with 422, naming it. The ``{alias}`` of a path is the rest of the
+path, so an alias with a ``/`` in it is removed by its name, written as it is
+or percent-encoded (``a%2Fb``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from nlentry.api.errors import Invalid, not_found, or_404
 from nlentry.api.json_shapes import project_json, service_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
+from nlentry.api.request.body import is_storable
 from nlentry.api.request.fields import AliasName, FieldErrors, path_id
 from nlentry.api.request.models import AliasInput
 from nlentry.api.response_models import Project as ProjectShape
@@ -23,6 +26,8 @@ from nlentry.storage.queries import aliases as stored
 from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 _TARGETS = {"project": Project, "service": Service}
+#: Problems whose message does not repeat the name (it has no word, or is too long).
+_UNNAMED = ("invalid", "too_long")
 _SHAPES = {"project": ProjectShape, "service": ServiceShape}
 
 
@@ -43,7 +48,7 @@ def _add_alias(call: Call, kind: str, target_id: int, name: str, field: str = "a
     problem = _raced(call, field, stored.add_alias, kind, target_id, name)
     if problem is not None:
         errors = call.errors()
-        errors.add(field, problem, prefix="" if problem == "invalid" else name)
+        errors.add(field, problem, prefix="" if problem in _UNNAMED else name)
         errors.raise_if_any()
 
 
@@ -98,13 +103,19 @@ def _create(kind: str, plural: str):
 
 
 def _delete(kind: str, plural: str):
-    @operation("DELETE", f"/{plural}/{{id:int}}/aliases/{{alias}}", name=f"delete_{kind}_alias",
+    # ``path``: the rest of the path, ``/`` included (``%2F`` arrives decoded as one)
+    @operation("DELETE", f"/{plural}/{{id:int}}/aliases/{{alias:path}}",
+               name=f"delete_{kind}_alias",
                tag="Aliases", summary=f"Remove one of the caller's aliases of a {kind}",
                path_params={"id": f"the {kind}'s id", "alias": ("the alias to remove", AliasName)},
                status=204, answer="removed; no body", errors=("NotFound",), write=True)  # fmt: skip
     def delete_alias(call: Call) -> Response:
         target = _target(call, kind)
         name = str(call.path_params["alias"])
+        if not is_storable(name):  # a %00 in the path: no alias has it, nor may reach SQL
+            errors = call.errors()
+            errors.add("alias", "invalid")
+            errors.raise_if_any()
         if not stored.delete_alias(call.session, call.caller.user_id, kind, target.id, name):
             raise not_found()
         return Response(status_code=204)

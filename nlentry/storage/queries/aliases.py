@@ -1,18 +1,27 @@
 """A user's aliases: one alias names one project or service of that user.
 
 Names are compared by their normalised words (``nlentry.parsing.normalize_name``),
-as the parser's catalog matches them. Problems are answered as keys
-(``"invalid"``: no word in it; ``"taken"``: the user's alias for something
-else; ``"time_word"``: a word of the time grammar, such as ``uur``, which as an
-alias would claim that word in every sentence) for the caller to word; every change bumps the user's catalog version.
+as the parser's catalog matches them. Format characters (Unicode category
+``Cf``: zero-width spaces and joiners, byte order marks, bidi marks) are
+invisible, so they are left out of the key: ``Ti\\u200bmi`` is the user's alias
+``Timi``, not a look-alike second one (the name itself is kept as given).
+Problems are answered as keys (``"invalid"``: no word in it; ``"too_long"``:
+its normalised form outgrows the column, as ``"ﷺ"`` does, one character that
+normalises to eighteen; ``"taken"``: the user's alias for something else;
+``"time_word"``: a word of the time grammar, such as ``uur``, which as an
+alias would claim that word in every sentence) for the caller to word; every
+change bumps the user's catalog version.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nlentry.limits import MAX_NAME_LENGTH
 from nlentry.parsing import normalize_name
 from nlentry.parsing.lexicon import is_time_word
 from nlentry.storage.catalog_versions import bump_user_catalog
@@ -21,6 +30,23 @@ from nlentry.storage.models import Alias
 
 class AliasRace(Exception):
     """A concurrent request took the same alias; the transaction was rolled back."""
+
+
+def without_format_characters(name: str) -> str:
+    """``name`` without its format characters (category ``Cf``), trimmed."""
+    return "".join(c for c in name if unicodedata.category(c) != "Cf").strip()
+
+
+def _prepared(given: str) -> tuple[str, str, str | None]:
+    """The name as stored (trimmed), its normalised key (without format characters), and
+    the problem key when it can be no alias (``"invalid"``, ``"too_long"``), else None."""
+    name = given.strip()
+    normalized = normalize_name(without_format_characters(name))
+    if not normalized:
+        return name, normalized, "invalid"
+    if len(normalized) > MAX_NAME_LENGTH:  # the column's length, counted after normalising
+        return name, normalized, "too_long"
+    return name, normalized, None
 
 
 def _column(kind: str):
@@ -59,10 +85,10 @@ def replace_aliases(
     session.flush()
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for name in names:
-        normalized = normalize_name(name)
-        if not normalized:
-            problems.append((name, "invalid"))
+    for given in names:
+        name, normalized, problem = _prepared(given)
+        if problem is not None:
+            problems.append((name, problem))
             continue
         if normalized in seen:
             continue
@@ -78,9 +104,9 @@ def replace_aliases(
 def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> str | None:
     """Add one alias (kept as it is when the user has it for the target already):
     the problem key, or ``None`` once stored."""
-    normalized = normalize_name(name)
-    if not normalized:
-        return "invalid"
+    name, normalized, problem = _prepared(name)
+    if problem is not None:
+        return problem
     problem = _add(session, user_id, kind, target_id, name, normalized)
     if problem is None:
         _flush(session, user_id)
@@ -89,8 +115,8 @@ def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: s
 
 def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> bool:
     """Remove the user's alias ``name`` of the target; whether there was one."""
-    normalized = normalize_name(name)
-    if not normalized:
+    _, normalized, problem = _prepared(name)
+    if problem is not None:  # no alias can have this key
         return False
     result = session.execute(
         delete(Alias).where(
@@ -104,7 +130,8 @@ def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name
 
 
 def _add(session, user_id, kind, target_id, name, normalized) -> str | None:
-    if is_time_word(name):  # it would claim that word in every sentence of the user
+    # it would claim that word in every sentence of the user (``u\u200bur`` too)
+    if is_time_word(without_format_characters(name)):
         return "time_word"
     existing = session.scalar(
         select(Alias).where(Alias.user_id == user_id, Alias.normalized == normalized)
@@ -112,7 +139,7 @@ def _add(session, user_id, kind, target_id, name, normalized) -> str | None:
     if existing is not None:
         same = (existing.project_id if kind == "project" else existing.service_id) == target_id
         return None if same else "taken"
-    alias = Alias(user_id=user_id, name=name.strip(), normalized=normalized)
+    alias = Alias(user_id=user_id, name=name, normalized=normalized)
     if kind == "project":
         alias.project_id = target_id
     else:

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from nlentry import warm_up
 from nlentry.api.caller_cache import CallerCache
 from nlentry.api.catalog_cache import CatalogCache
-from nlentry.api.errors import exception_handlers
+from nlentry.api.errors import ServerFaultMiddleware, exception_handlers
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
@@ -81,6 +81,7 @@ def create_app(
     app = Starlette(
         routes=[*routes, *docs_routes],
         middleware=[  # outermost first
+            Middleware(ServerFaultMiddleware),  # 503/500 answered; the connection stays usable
             Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
             Middleware(JsonSuffixMiddleware),
         ],

@@ -18,7 +18,11 @@ back). With ``synchronous=FULL`` (SQLite) that commit is on disk before any
 answer, so an acknowledged entry survives a crash, while one fsync serves
 the batch.
 A batch that fails is rolled back and its entries are tried again each in a
-transaction of its own, so one bad entry fails alone.
+transaction of its own, so one bad entry fails alone; when the store itself
+failed (unreachable, full, read-only: ``noticed`` says so) every entry of
+the batch is answered with that error at once. A failed write discards the
+writer's connection: the next batch opens a fresh one (an SQLite connection
+opened while the file was read-only would refuse every write for good).
 
 Entries arrive while a commit is running, so the batch grows with the load
 without any waiting on purpose. Nothing here knows about HTTP or JSON: each
@@ -133,12 +137,18 @@ class EntryWriter:
     ``write_lock`` is held around each transaction: on SQLite the lock every
     writer of the database takes turns on (``SQLiteWriteLock``). ``close``
     writes what was submitted and stops the thread; a later ``submit``
-    starts a new one, as a disposed engine connects again.
+    starts a new one, as a disposed engine connects again. ``noticed(error)``
+    is told of every failed write and says whether the store is at fault
+    (``Database.noticed``); ``wrote()`` of every committed one.
     """
 
-    def __init__(self, engine: Engine, write_lock: Any):
+    def __init__(self, engine: Engine, write_lock: Any,
+                 noticed: Callable[[BaseException], bool] | None = None,
+                 wrote: Callable[[], None] | None = None):  # fmt: skip
         self._engine = engine
         self._write_lock = write_lock
+        self.noticed = noticed or (lambda error: False)
+        self.wrote = wrote or (lambda: None)
         self._sql = EntrySQL(engine.dialect)
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
@@ -234,6 +244,8 @@ class _Worker:
             outcomes: list = self._write([entry for entry, _ in batch])
         except _CommitFailed as error:  # maybe committed, maybe not: never write twice
             outcomes = [error.__cause__] * len(batch)
+        except _StoreFailed as error:  # the store, not an entry: no use trying each alone
+            outcomes = [error.__cause__] * len(batch)
         except Exception as error:  # noqa: BLE001 - rolled back; every request gets an answer
             if len(batch) > 1:  # one at a time, so one bad entry fails alone
                 for item in batch:
@@ -248,22 +260,30 @@ class _Worker:
 
     def _write(self, entries: list[NewEntry]) -> list[Outcome]:
         """One transaction for ``entries``: their outcomes once it is committed."""
-        with self._write_lock:
-            if self._connection is None:
-                self._connection = self._engine.raw_connection()
-            connection = self._connection
-            try:
-                cursor = connection.cursor()
-                self._sql.begin(cursor)
-                outcomes, inserted = self._write_in(cursor, entries)
-            except BaseException:
-                self._roll_back()
-                raise
-            try:
-                connection.commit()
-            except Exception as error:
-                self._drop_connection()
-                raise _CommitFailed from error
+        try:
+            with self._write_lock:
+                try:
+                    if self._connection is None:
+                        self._connection = self._engine.raw_connection()
+                    cursor = self._connection.cursor()
+                    self._sql.begin(cursor)
+                    outcomes, inserted = self._write_in(cursor, entries)
+                except BaseException:
+                    self._drop_connection()  # a failed write discards its connection
+                    raise
+                try:
+                    self._connection.commit()
+                except Exception as error:
+                    self._drop_connection()
+                    raise _CommitFailed from error
+        except _CommitFailed as error:
+            self._writer.noticed(error.__cause__)
+            raise
+        except Exception as error:
+            if self._writer.noticed(error):
+                raise _StoreFailed from error
+            raise
+        self._writer.wrote()
         for i, entry_id in inserted:  # answered once the lock is given back
             answer = entries[i].answer
             outcomes[i] = Stored(answer.status, answer.body(entry_id))
@@ -306,15 +326,16 @@ class _Worker:
         self._sql.record_answer(cursor, claim_id, status, body.decode("utf-8"))
         return Stored(status, body)
 
-    def _roll_back(self) -> None:
-        try:
-            self._connection.rollback()
-        except Exception:  # noqa: BLE001 - a connection that cannot roll back is dropped
-            self._drop_connection()
-
     def _drop_connection(self) -> None:
-        """Forget the connection (broken, or in an unknown state); the next batch opens one."""
+        """Forget the connection (failed, broken, or in an unknown state): rolled
+        back and closed; the next batch opens a fresh one."""
         connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:  # first, so that the lock is given back even if a statement outlives the close
+            connection.rollback()
+        except Exception:  # a broken connection cannot roll back: closing does
+            logger.debug("rolling the writer's connection back failed", exc_info=True)
         try:
             connection.invalidate()
         except Exception:
@@ -323,6 +344,10 @@ class _Worker:
 
 class _CommitFailed(Exception):
     """The commit of a batch failed after its statements ran (its cause says why)."""
+
+
+class _StoreFailed(Exception):
+    """The batch failed because the store did (its cause says why): nothing was committed."""
 
 
 __all__ = [

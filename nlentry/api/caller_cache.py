@@ -1,8 +1,10 @@
 """Who a token belongs to, remembered by each worker: token hash -> ``Caller``.
 
-The cache only ever decides two things without the database: which count a
+The cache only ever decides three things without the database: which count a
 request is rate-limited on (so a flood is refused before any database work),
-and which catalog the create path parses with. Every answer is still
+which catalog the create path parses with, and whether a request from an
+address refused for its failed logins may still go on (a token confirmed
+before may: ``nlentry.api.pipeline``). Every answer is still
 confirmed by the database: other endpoints look the token up in their own
 transaction, and a new entry is checked inside the writer's transaction
 (``nlentry.storage.entry_writer``) for a live token and the current catalog

@@ -23,6 +23,14 @@ and a counter. Then the handler runs:
 
 Either way an ``APIError`` becomes its JSON answer (401 and 429 go on up as
 they are) and the rate-limit headers are added to the answer.
+
+Failed logins are counted per client address (``LoginLimiter``): a lookup
+that finds no live token counts one, and once an address has used up its
+failures for the window, a token this worker does not already know is
+refused ``429`` from that address without being looked up (on the event loop
+when this worker knows of the refusal, else in the thread, before the
+lookup). A token the worker has confirmed before is still served, so a
+colleague behind the same address who is logged in keeps working.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from nlentry.api.credentials import (
     header_credentials,
 )
 from nlentry.api.errors import APIError, unauthorized
+from nlentry.api.rate_limit import login_limiter_for
 from nlentry.api.request.body import read_fields
 from nlentry.api.request.fields import FieldErrors, read_model
 
@@ -108,7 +117,9 @@ def authenticated(
             return await in_thread(state, _run, handler, write, request, state, arrival)
         caller = arrival.caller
         if caller is None:
-            caller = await in_thread(state, look_up_caller, state, arrival.credentials)
+            caller = await in_thread(
+                state, look_up_caller, state, arrival.credentials, arrival.address
+            )
         limit_headers = arrival.limit_headers
         if limit_headers is None:
             limit_headers = rate_limit(state, caller)
@@ -132,22 +143,58 @@ class Arrival:
     fields: dict[str, Any]  # without the credentials
     caller: Caller | None  # the token's owner, if this worker knows the token
     limit_headers: dict[str, str] | None  # once counted (only a known caller is)
+    address: str = ""  # the client's address, on which failed logins are counted
 
 
 async def arrive(request: Request) -> Arrival:
-    """Who is calling and the fields; a known caller counted (401 without credentials, 429)."""
+    """Who is calling and the fields; a known caller counted (401 without credentials,
+    429 for the token, or for the address when this worker knows it is refused)."""
     state = request.app.state
+    address = client_address(request)
+    login_limiter = login_limiter_for(state)  # made here, on the loop: once
     in_headers, credentials = header_credentials(request.headers)
     if in_headers:  # counted before the body is even read
         caller, limit_headers = _known_and_counted(state, credentials)
+        if caller is None:
+            _refuse_known_refused_address(login_limiter, credentials, address)
     fields = await read_fields(request, state.max_body_bytes)
     if not in_headers:
         credentials = credentials_from(request.headers, request.query_params, fields)
         caller, limit_headers = _known_and_counted(state, credentials)
+        if caller is None:
+            _refuse_known_refused_address(login_limiter, credentials, address)
     if credentials is None or not credentials.token:
         raise unauthorized()
     fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
-    return Arrival(credentials, fields, caller, limit_headers)
+    return Arrival(credentials, fields, caller, limit_headers, address)
+
+
+def client_address(request: Request) -> str:
+    """The address failed logins are counted on: the connection's peer (behind a
+    proxy, what the server was told to trust, e.g. uvicorn's ``--proxy-headers``)."""
+    client = request.client
+    return client.host if client is not None and client.host else "unknown"
+
+
+def _refuse_known_refused_address(
+    login_limiter: Any, credentials: Credentials | None, address: str
+) -> None:
+    """429 for a login to look up from an address this worker knows is refused."""
+    if login_limiter is None or credentials is None or not credentials.token:
+        return
+    refusal = login_limiter.refusal(address, ask_storage=False)
+    if refusal is not None:
+        raise APIError(429, headers=login_limiter.headers(refusal))
+
+
+def refuse_refused_address(state: Any, address: str | None) -> None:
+    """429 when ``address`` has used up its failed logins: asked before a token lookup."""
+    login_limiter = getattr(state, "login_limiter", None)
+    if login_limiter is None or address is None:
+        return
+    refusal = login_limiter.refusal(address)
+    if refusal is not None:
+        raise APIError(429, headers=login_limiter.headers(refusal))
 
 
 def _known_and_counted(
@@ -166,20 +213,33 @@ async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
     return await anyio.to_thread.run_sync(function, *args, limiter=state.thread_limiter)
 
 
-def known_caller(state: Any, session: Any, credentials: Credentials | None) -> Caller:
-    """The owner of ``credentials`` as the database says now (else 401), remembered."""
+def known_caller(
+    state: Any, session: Any, credentials: Credentials | None, address: str | None = None
+) -> Caller:
+    """The owner of ``credentials`` as the database says now (else 401), remembered.
+
+    With the client's ``address``, a failure is counted against it (its
+    refusal is asked for before, ``refuse_refused_address``).
+    """
     caller = authenticate(session, credentials)
     if caller is None:
         state.callers.forget(credentials)
+        login_limiter = getattr(state, "login_limiter", None)
+        if login_limiter is not None and address is not None:
+            login_limiter.failed(address)
         raise unauthorized()
     state.callers.put(credentials, caller)
     return caller
 
 
-def look_up_caller(state: Any, credentials: Credentials | None) -> Caller:
-    """``known_caller`` in a reading transaction of its own."""
+def look_up_caller(
+    state: Any, credentials: Credentials | None, address: str | None = None
+) -> Caller:
+    """``known_caller`` in a reading transaction of its own; from an ``address``
+    that has used up its failed logins, 429 without a lookup."""
+    refuse_refused_address(state, address)
     with state.db.read() as session:
-        return known_caller(state, session, credentials)
+        return known_caller(state, session, credentials, address)
 
 
 def rate_limit(state: Any, caller: Caller) -> dict[str, str]:
@@ -203,9 +263,11 @@ def answer_error(error: APIError) -> Response:
 
 def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: Arrival) -> Response:
     limit_headers = arrival.limit_headers
+    if arrival.caller is None:  # a login to look up: not from an address refused for failing
+        refuse_refused_address(state, arrival.address)
     try:
         with state.db.read() as session:
-            caller = known_caller(state, session, arrival.credentials)
+            caller = known_caller(state, session, arrival.credentials, arrival.address)
             if limit_headers is None:  # not counted yet: the token was new to this worker
                 limit_headers = rate_limit(state, caller)
             if write:

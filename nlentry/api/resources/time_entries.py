@@ -18,6 +18,7 @@ from nlentry.api.response_models import TimeEntry as EntryShape
 from nlentry.api.response_models import TimeEntryPage
 from nlentry.storage.models import TimeEntry, utcnow
 from nlentry.storage.queries import entries as stored
+from nlentry.storage.queries import timers
 from nlentry.storage.queries.entries import EntryFilter
 
 TAG = "Time entries"
@@ -66,7 +67,12 @@ def show_entry(call: Call) -> Response:
 def update_entry(call: Call) -> Response:
     entry = _own_entry(call)
     entry_input = read_entry_input(call, TimeEntryInput, need_duration=True)
-    stored.update_entry(call.session, entry, entry_input.values, utcnow())
+    now = utcnow()
+    if timers.exceeds_cap(entry, entry_input.values.get("duration"), now):
+        errors = call.errors()  # a running timer never runs past 24 hours (docs/api.md)
+        errors.add("duration", "duration_too_long")
+        errors.raise_if_any()
+    stored.update_entry(call.session, entry, entry_input.values, now)
     return JSONResponse(entry_json(entry))
 
 

@@ -1,7 +1,12 @@
 """``/time_entries/timer``: the caller's one running timer (show, start, stop).
 
 Starting stops the running one first; the storage side
-(``nlentry.storage.queries.timers``) makes a user's starts take turns.
+(``nlentry.storage.queries.timers``) makes a user's starts take turns, and
+stops a timer that ran past 24 hours at 24 hours: the stop answer then
+carries a ``timer_capped`` warning. A start with an ``Idempotency-Key``
+claims the key in its own transaction, as ``POST /time_entries`` does
+(``nlentry.api.idempotency``): a retry gets the first answer, a refusal
+included, and starts nothing.
 """
 
 from __future__ import annotations
@@ -10,19 +15,24 @@ import datetime as dt
 
 from starlette.responses import JSONResponse, Response
 
-from nlentry.api.errors import or_404
+from nlentry import message
+from nlentry.api import idempotency
+from nlentry.api.errors import APIError, or_404
 from nlentry.api.json_shapes import entry_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import read_entry_input
-from nlentry.api.request.models import TimerInput
+from nlentry.api.request.models import IdempotencyHeaders, TimerInput
 from nlentry.api.response_models import TimeEntry
+from nlentry.storage.entry_writer import Claimed
 from nlentry.storage.models import utcnow
 from nlentry.storage.queries import timers
 
 TAG = "Timer"
 PATH = "/time_entries/timer"
 NO_TIMER = {"NotFound": "no timer runs"}
+#: The warning of a timer that ran past 24 hours and was stopped there.
+TIMER_CAPPED = "timer_capped"
 
 
 def _local_clock() -> dt.time:
@@ -37,11 +47,30 @@ def show_timer(call: Call) -> Response:
 
 @operation("POST", PATH, tag=TAG, summary="Start a timer from a sentence",
            description="Project and service are parsed from `body`. A running timer is stopped "
-                       "first and kept as an ordinary entry.",
-           request=TimerInput, request_description="what the timer is for",
-           request_required=False, response=TimeEntry, status=201, answer="the running entry",
-           errors=BODY_ERRORS, write=True)  # fmt: skip
+                       "first and kept as an ordinary entry (at most 24 hours long).",
+           headers=IdempotencyHeaders, request=TimerInput,
+           request_description="what the timer is for", request_required=False,
+           response=TimeEntry, status=201, answer="the running entry", errors=BODY_ERRORS,
+           write=True)  # fmt: skip
 def start_timer(call: Call) -> Response:
+    key = idempotency.read_key(call)
+    if key is None:
+        return _start(call)
+    request_hash = idempotency.fingerprint(call.fields)
+    claim = timers.claim_key(call.session, call.caller.user_id, key, request_hash, utcnow())
+    if isinstance(claim, Claimed):  # a retry: the first answer, nothing started
+        return idempotency.replay(call, claim, request_hash)
+    try:
+        response = _start(call)
+    except APIError as error:  # kept for the key too, and answered (nothing else stored)
+        if error.status_code != 422:
+            raise
+        response = error.response()
+    timers.record_answer(call.session, claim, response.status_code, bytes(response.body).decode())
+    return response
+
+
+def _start(call: Call) -> Response:
     if call.fields.get("body") is None:  # no text, or null: a timer without a description
         call.fields["body"] = ""
     entry_input = read_entry_input(call, TimerInput, need_duration=False)
@@ -53,8 +82,18 @@ def start_timer(call: Call) -> Response:
 
 
 @operation("DELETE", PATH, tag=TAG, summary="Stop the running timer", response=TimeEntry,
-           answer="the stopped entry with its measured duration", errors=NO_TIMER,
-           write=True)  # fmt: skip
+           answer="the stopped entry with its measured duration (at most 24 hours: a timer "
+                  "left running longer stops at 24 hours, with a `timer_capped` warning)",
+           errors=NO_TIMER, write=True)  # fmt: skip
 def stop_timer(call: Call) -> Response:
-    entry = timers.stop_timer(call.session, call.caller.user_id, utcnow(), _local_clock())
-    return JSONResponse(entry_json(or_404(entry)))
+    stopped = or_404(timers.stop_timer(call.session, call.caller.user_id, utcnow(),
+                                       _local_clock()))  # fmt: skip
+    answer = entry_json(stopped.entry)
+    answer["warnings"] = [_capped_warning(call.locale)] if stopped.capped else []
+    return JSONResponse(answer)
+
+
+def _capped_warning(locale: str) -> dict:
+    """A warning in the parser's shape, about the entry as a whole (no place in its text)."""
+    return {"code": TIMER_CAPPED, "message": message(locale, f"warning_{TIMER_CAPPED}"),
+            "start": None, "end": None, "suggestion": None}  # fmt: skip

@@ -111,6 +111,11 @@ def unshared_limits_warning(workers: int, environ=os.environ) -> str | None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from nlentry.api.server_protocol import (
+        HeadTimeoutProtocol,
+        max_connections,
+        raise_open_files_limit,
+    )
     from nlentry.storage.demo import demo_data, seed_demo
     from nlentry.storage.engine import DATABASE_URL_ENV
 
@@ -132,6 +137,7 @@ def run_serve(args: argparse.Namespace) -> int:
               f"-H 'Authorization: Bearer {token.value}' "
               f"--data-urlencode 'body={demo['sentence']}'", flush=True)
     db.dispose()
+    open_files = raise_open_files_limit()  # the workers inherit it
     uvicorn.run(
         "nlentry.api.app:app_from_env",
         factory=True,
@@ -139,7 +145,10 @@ def run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers if args.workers > 1 else None,
         loop="uvloop",
-        http="httptools",
+        # httptools with a deadline for each request's head (slowloris)
+        http=HeadTimeoutProtocol,
+        # past this a request is answered 503 at once rather than left waiting
+        limit_concurrency=max_connections(open_files),
         access_log=False,
     )
     return 0

@@ -19,6 +19,7 @@ from nlentry.api.errors import ServerFaultMiddleware, exception_handlers
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
+from nlentry.api.rate_limit import login_failures_from_env
 from nlentry.api.routes import routes
 from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
@@ -48,6 +49,7 @@ def create_app(
     """
     if body_timeout is None:
         body_timeout = body_timeout_from_env()  # a bad value stops the start, not a request
+    login_failures_from_env()  # likewise (the failed-login limiter is made on first use)
     db = Database(database_url)
     migrate(db.engine)
 

@@ -15,7 +15,9 @@ from functools import lru_cache
 
 # Order matters: dates (year first, or day.month.year), then clock times
 # (seconds are read and dropped later), then decimal numbers, then tags, then
-# words (letters and digits, so "p2k" and "1h30" stay whole), then the
+# words (letters and digits, so "p2k" and "1h30" stay whole; an apostrophe or an
+# invisible format character such as a zero-width space inside one keeps it
+# whole, and ``normalize`` drops the latter), then the
 # punctuation the grammar uses: a dot counts only right after a letter
 # (``do.``, ``a.m.``); after a digit it belongs to a number or ends a sentence.
 _TOKEN = re.compile(
@@ -24,7 +26,7 @@ _TOKEN = re.compile(
     r"|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)(?![\d:]|[.,]\d)"
     r"|(?P<decimal>\d+[.,]\d+)(?![\d.,]\d)"
     r"|(?P<tag>#[^\W_][\w-]*)"
-    r"|(?P<word>[^\W_]+(?:['’][^\W_]+)*)"
+    r"|(?P<word>[^\W_]+(?:['’\u00ad\u200b-\u200f\u2060-\u2064\ufeff][^\W_]+)*)"
     r"|(?P<punct>[-–—/&@+]|(?<=[^\W\d_])\.)"
 )
 _finditer = _TOKEN.finditer

@@ -203,3 +203,11 @@ def test_two_workers_on_one_redis_share_the_count(database_url, redis_url, looku
     finally:
         first.state.db.dispose()
         second.state.db.dispose()
+
+
+def test_a_bad_limit_in_the_environment_stops_the_start(database_url, monkeypatch):
+    from nlentry.api.app import create_app
+
+    monkeypatch.setenv(LOGIN_FAILURES_ENV, "many")
+    with pytest.raises(ValueError, match=LOGIN_FAILURES_ENV):
+        create_app(database_url)

@@ -503,3 +503,14 @@ def test_too_many_requests_answers_as_documented(tmp_path, document):
         assert int(answer.headers["Retry-After"]) >= 1
     finally:
         app.state.db.dispose()
+
+
+def test_every_operation_says_the_store_may_be_down(document):
+    # any request may meet a store that is unreachable, full or read-only (issue 10, finding 8)
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            assert "503" in operation["responses"], (method, path)
+            if operation.get("security") != []:  # authenticated: a query string may be unreadable
+                assert "400" in operation["responses"], (method, path)
+    unavailable = document["components"]["responses"]["ServiceUnavailable"]
+    assert "Retry-After" in unavailable["headers"]

@@ -135,3 +135,15 @@ def test_matching_visits_each_word_at_most_the_longest_phrase_long():
     found = catalog.spans(words)
     assert [(s, e) for s, e, _ in found][:2] == [(0, 2), (2, 4)]
     assert len(visited) <= 2 * len(words)  # one look at a word, and one past a name
+
+
+def test_an_invisible_character_inside_a_word_does_not_hide_a_name():
+    # a zero-width space or joiner pasted inside a word: the same word, the same alias
+    from nlentry import parse
+
+    catalog = Catalog.from_dict({"projects": [{"id": 2, "name": "Timi", "aliases": ["Rowan"]}]})
+    for text in ("2 uur Ro\u200bwan", "2 uur Ti\u200dmi", "2 uur \ufeffTimi", "2 u\u200bur Timi"):
+        entry = parse(text, catalog=catalog, locale="nl", today="2026-03-18")
+        assert (entry.project_id, entry.duration) == (2, 7200), text
+        for span in entry.spans:
+            assert text[span.start:span.end] == span.text

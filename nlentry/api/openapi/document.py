@@ -68,7 +68,8 @@ in the user's locale; anything that is not the caller's answers \
 string that is no Unicode text, such as a lone `\\ud800`, is `422` naming its \
 field), one that does not arrive within the body timeout ({DEFAULT_BODY_TIMEOUT_SECONDS:g} s unless \
 configured) `408`, a wrong method `405` (its `Allow` header names the path's \
-methods), a server fault `500 {{"message": "internal error"}}`.
+methods), the store unreachable, full or read-only `503 {{"message": "service \
+unavailable"}}` with `Retry-After`, a server fault `500 {{"message": "internal error"}}`.
 
 **Rate limit.** Each token may make a limited number of requests a minute \
 ({DEFAULT_RATE_LIMIT_PER_MINUTE} unless configured). Authenticated answers carry `X-RateLimit-Limit`, \
@@ -153,8 +154,10 @@ def operation_object(op: Operation) -> Schema:
     for status, (description, shape) in op.more.items():
         responses[str(status)] = _answer(description, shape, headers=False)
     errors = dict(op.errors)
-    if not op.public:
-        errors.update({"Unauthorized": None, "TooManyRequests": None})
+    if not op.public:  # a query string or header that cannot be read is 400 anywhere
+        errors.update({"BadRequest": errors.get("BadRequest"), "Unauthorized": None,
+                       "TooManyRequests": None})
+    errors["ServiceUnavailable"] = None  # any request may meet a store that is down
     for name, description in errors.items():
         responses[SHARED_ANSWERS[name][0]] = _shared(name, description)
     result["responses"] = responses

@@ -147,6 +147,9 @@ SHARED_ANSWERS = {
     "UnsupportedMediaType": ("415", "a body that is neither a form nor JSON", "Error"),
     "Invalid": ("422", "invalid fields, in the user's locale", "ValidationError"),
     "TooManyRequests": ("429", "rate limit exceeded", "Error"),
+    "ServiceUnavailable": ("503", "the store is unreachable, full or read-only; retry after "
+                                  "`Retry-After` seconds (the service recovers by itself)",
+                           "Error"),
 }
 
 
@@ -157,6 +160,9 @@ def shared_responses() -> dict[str, Schema]:
     }
     responses["TooManyRequests"]["headers"] = {
         name: {"$ref": f"#/components/headers/{name}"} for name in HEADERS
+    }
+    responses["ServiceUnavailable"]["headers"] = {
+        "Retry-After": {"$ref": "#/components/headers/Retry-After"}
     }
     return responses
 

@@ -147,8 +147,8 @@ SHARED_ANSWERS = {
     "UnsupportedMediaType": ("415", "a body that is neither a form nor JSON", "Error"),
     "Invalid": ("422", "invalid fields, in the user's locale", "ValidationError"),
     "TooManyRequests": ("429", "rate limit exceeded", "Error"),
-    "ServiceUnavailable": ("503", "the store is unreachable, full or read-only; retry after "
-                                  "`Retry-After` seconds (the service recovers by itself)",
+    "ServiceUnavailable": ("503", ("the store is unreachable, full or read-only; retry after "
+                                   "`Retry-After` seconds (the service recovers by itself)"),
                            "Error"),
 }
 

@@ -12,7 +12,7 @@ from typing import Any
 from nlentry.parsing import format_hhmm, message
 from nlentry.parsing.lexicon import is_time_word
 from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
-from nlentry.storage.queries.timers import elapsed_seconds
+from nlentry.storage.queries.timers import total_seconds
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
@@ -89,16 +89,15 @@ def entry_payload(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """An entry's JSON from its row (or the row's values) and the ``project``/``service``
-    it refers to; ``id`` first."""
-    duration = entry.duration
-    if entry.timer_started_at is not None:
-        duration = entry.duration + elapsed_seconds(entry.timer_started_at, now or utcnow())
-    return {
+    it refers to; ``id`` first. A running timer's ``duration`` is the seconds recorded
+    before ``timer_started_at`` (Timi clients add the time since themselves), and its
+    ``total_duration`` adds them (at most 24 hours)."""
+    answer = {
         "id": entry.id,
         "body": entry.body,
         "description": entry.description,
         "date": entry.date.isoformat(),
-        "duration": duration,
+        "duration": entry.duration,
         "start_time": format_hhmm(entry.start_time),
         "end_time": format_hhmm(entry.end_time),
         "project": project,
@@ -108,4 +107,7 @@ def entry_payload(
         "created_at": timestamp(entry.created_at),
         "updated_at": timestamp(entry.updated_at),
     }
+    if entry.timer_started_at is not None:  # Timi's way: duration is what was recorded before
+        answer["total_duration"] = total_seconds(entry, now or utcnow())
+    return answer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from nlentry.limits import MAX_PER_PAGE
 
@@ -93,6 +93,24 @@ class TimeEntry(_EntryFields):
     timer_started_at: _TIMESTAMP | None = Field(description="set while the entry is a running timer")
     created_at: _TIMESTAMP
     updated_at: _TIMESTAMP
+
+
+class RunningTimerEntry(TimeEntry):
+    """A running timer: `duration` is the seconds recorded before `timer_started_at` (as
+    Timi has it: clients add the time since themselves); `total_duration` adds it."""
+
+    total_duration: _DURATION = Field(
+        description="`duration` plus the seconds since `timer_started_at` (at most 24 hours)")
+
+
+class NoTimer(BaseModel):
+    """`{}`: no timer runs (as Timi answers)"""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunningTimer(RootModel[RunningTimerEntry | NoTimer]):
+    """the running timer, or `{}` when none runs"""
 
 
 class TimeEntryPage(BaseModel):

@@ -466,7 +466,7 @@ def test_every_operation_answers_as_documented(conformance, document):
            data={"body": "1 uur Timi", "date": "2016-03-27"})
 
     # the timer
-    c.call("get", f"{v1}/time_entries/timer", expect=404)
+    c.call("get", f"{v1}/time_entries/timer", expect=200)  # {}: no timer runs, as Timi answers
     c.call("post", f"{v1}/time_entries/timer", expect=201, suffix=".json",
            data={"body": "Timi programmeren"})
     c.call("get", f"{v1}/time_entries/timer", expect=200, suffix=".json")

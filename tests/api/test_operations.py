@@ -63,12 +63,12 @@ def test_a_declared_operation_is_routed_listed_and_documented(registry):
     validate(document)
     remove = document["paths"]["/api/v1/things/{id}"]["delete"]
     assert remove["operationId"] == "remove_thing" and "security" not in remove
-    assert set(remove["responses"]) == {"204", "401", "404", "429"}
+    assert set(remove["responses"]) == {"204", "400", "401", "404", "429", "503"}
     assert remove["responses"]["404"]["description"] == "no such thing"
     assert remove["parameters"][0]["schema"]["maximum"] == 2**31 - 1
     make = document["paths"]["/api/v1/things"]["post"]
     assert make["security"] == [] and set(make["responses"]) == {"201", "400", "408", "413",
-                                                                 "415", "422"}
+                                                                 "415", "422", "503"}
     assert make["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ThingInput"}
     schemas = document["components"]["schemas"]

@@ -80,7 +80,7 @@ def test_a_timer_left_running_three_days_stops_at_24_hours_with_a_warning(
     assert answer["warnings"][0]["message"]
     row = _row(app, answer["id"])
     assert (row.duration, row.timer_started_at) == (DAY, None)
-    assert client.get(TIMER, headers=alice.headers).status_code == 404
+    assert client.get(TIMER, headers=alice.headers).json() == {}
 
 
 def test_patch_duration_on_a_running_timer_then_stopping_never_exceeds_24_hours(

@@ -104,7 +104,10 @@ class SchemaReader:
         kind = schema.get("type", "any")
         if kind == "array":
             return f"array of {self.type_html(schema.get('items', {}))}"
-        if kind == "object" and "additionalProperties" in schema:
+        if kind == "object" and schema.get("additionalProperties") is False and not schema.get(
+                "properties"):
+            return "empty object <code>{}</code>"
+        if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
             return f"object of {self.type_html(schema['additionalProperties'])}"
         text = esc(kind)
         if "format" in schema:

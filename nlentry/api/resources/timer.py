@@ -23,7 +23,7 @@ from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import read_entry_input
 from nlentry.api.request.models import IdempotencyHeaders, TimerInput
-from nlentry.api.response_models import TimeEntry
+from nlentry.api.response_models import RunningTimer, RunningTimerEntry, TimeEntry
 from nlentry.storage.entry_writer import Claimed
 from nlentry.storage.models import utcnow
 from nlentry.storage.queries import timers
@@ -39,10 +39,13 @@ def _local_clock() -> dt.time:
     return dt.datetime.now().time().replace(second=0, microsecond=0)
 
 
-@operation("GET", PATH, tag=TAG, summary="The caller's running timer", response=TimeEntry,
-           answer="the running entry, `duration` so far", errors=NO_TIMER)  # fmt: skip
+@operation("GET", PATH, tag=TAG, summary="The caller's running timer", response=RunningTimer,
+           answer="the running entry (`duration` recorded before `timer_started_at`, "
+                  "`total_duration` with the time since), or `{}` when none runs")  # fmt: skip
 def show_timer(call: Call) -> Response:
-    return JSONResponse(entry_json(or_404(timers.running_timer(call.session, call.caller.user_id))))
+    running = timers.running_timer(call.session, call.caller.user_id)
+    # Timi answers {} when no timer runs (a client takes any other object for a timer)
+    return JSONResponse({} if running is None else entry_json(running))
 
 
 @operation("POST", PATH, tag=TAG, summary="Start a timer from a sentence",
@@ -50,7 +53,7 @@ def show_timer(call: Call) -> Response:
                        "first and kept as an ordinary entry (at most 24 hours long).",
            headers=IdempotencyHeaders, request=TimerInput,
            request_description="what the timer is for", request_required=False,
-           response=TimeEntry, status=201, answer="the running entry", errors=BODY_ERRORS,
+           response=RunningTimerEntry, status=201, answer="the running entry", errors=BODY_ERRORS,
            write=True)  # fmt: skip
 def start_timer(call: Call) -> Response:
     key = idempotency.read_key(call)

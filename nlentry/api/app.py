@@ -16,6 +16,7 @@ from nlentry import warm_up
 from nlentry.api.caller_cache import CallerCache
 from nlentry.api.catalog_cache import CatalogCache
 from nlentry.api.errors import ServerFaultMiddleware, exception_handlers
+from nlentry.api.middleware.api_version import ApiVersionMiddleware
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
@@ -83,6 +84,7 @@ def create_app(
     app = Starlette(
         routes=[*routes, *docs_routes],
         middleware=[  # outermost first
+            Middleware(ApiVersionMiddleware),  # X-Api-Version on every answer, 500s included
             Middleware(ServerFaultMiddleware),  # 503/500 answered; the connection stays usable
             Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
             Middleware(JsonSuffixMiddleware),

@@ -13,6 +13,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+#: The format characters (Unicode category ``Cf``: soft hyphens, zero-width
+#: spaces and joiners, bidi marks, byte order marks, tags), as a regular
+#: expression character class body: invisible, so no part of a word's key
+#: (``normalize`` drops them), and inside a word they keep it one word.
+#: ``tests/parsing/test_tokenize.py`` checks it against ``unicodedata``.
+FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+
 # Order matters: dates (year first, or day.month.year), then clock times
 # (seconds are read and dropped later), then decimal numbers, then tags, then
 # words (letters and digits, so "p2k" and "1h30" stay whole; an apostrophe or an
@@ -26,7 +38,7 @@ _TOKEN = re.compile(
     r"|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)(?![\d:]|[.,]\d)"
     r"|(?P<decimal>\d+[.,]\d+)(?![\d.,]\d)"
     r"|(?P<tag>#[^\W_][\w-]*)"
-    r"|(?P<word>[^\W_]+(?:['’\u00ad\u200b-\u200f\u2060-\u2064\ufeff][^\W_]+)*)"
+    r"|(?P<word>[^\W_]+(?:['’" + FORMAT_CHARACTERS + r"][^\W_]+)*)"
     r"|(?P<punct>[-–—/&@+]|(?<=[^\W\d_])\.)"
 )
 _finditer = _TOKEN.finditer

@@ -123,3 +123,19 @@ def test_a_word_reads_the_same_the_second_time():
     again = [(t.role, t.value, t.start) for t in tokens("om 1h30 half 9")]
     assert first == again
     assert tokens("1h30")[2].start == 2 and tokens("x 1h30")[3].start == 4
+
+
+def test_format_characters_are_every_character_of_category_cf():
+    import re
+    import sys
+    import unicodedata
+
+    from nlentry.parsing.words import FORMAT_CHARACTERS
+
+    pattern = re.compile(f"[{FORMAT_CHARACTERS}]")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) == "Cf":
+            assert pattern.match(char), hex(code)
+        elif unicodedata.category(char) != "Cn":  # unassigned here, Cf in a newer Unicode
+            assert not pattern.match(char), hex(code)

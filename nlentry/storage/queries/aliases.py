@@ -1,10 +1,10 @@
 """A user's aliases: one alias names one project or service of that user.
 
 Names are compared by their normalised words (``nlentry.parsing.normalize_name``),
-as the parser's catalog matches them. Format characters (Unicode category
-``Cf``: zero-width spaces and joiners, byte order marks, bidi marks) are
-invisible, so they are left out of the key: ``Ti\\u200bmi`` is the user's alias
-``Timi``, not a look-alike second one (the name itself is kept as given).
+as the parser's catalog matches them: format characters (Unicode category
+``Cf``: zero-width spaces and joiners, byte order marks, bidi marks) are no
+part of that key, so ``Ti\\u200bmi`` is the user's alias ``Timi``, not a
+look-alike second one (the name itself is kept as given).
 Problems are answered as keys (``"invalid"``: no word in it; ``"too_long"``:
 its normalised form outgrows the column, as ``"ﷺ"`` does, one character that
 normalises to eighteen; ``"taken"``: the user's alias for something else;
@@ -14,8 +14,6 @@ change bumps the user's catalog version.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -32,16 +30,11 @@ class AliasRace(Exception):
     """A concurrent request took the same alias; the transaction was rolled back."""
 
 
-def without_format_characters(name: str) -> str:
-    """``name`` without its format characters (category ``Cf``), trimmed."""
-    return "".join(c for c in name if unicodedata.category(c) != "Cf").strip()
-
-
 def _prepared(given: str) -> tuple[str, str, str | None]:
     """The name as stored (trimmed), its normalised key (without format characters), and
     the problem key when it can be no alias (``"invalid"``, ``"too_long"``), else None."""
     name = given.strip()
-    normalized = normalize_name(without_format_characters(name))
+    normalized = normalize_name(name)
     if not normalized:
         return name, normalized, "invalid"
     if len(normalized) > MAX_NAME_LENGTH:  # the column's length, counted after normalising
@@ -131,7 +124,7 @@ def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name
 
 def _add(session, user_id, kind, target_id, name, normalized) -> str | None:
     # it would claim that word in every sentence of the user (``u\u200bur`` too)
-    if is_time_word(without_format_characters(name)):
+    if is_time_word(name):
         return "time_word"
     existing = session.scalar(
         select(Alias).where(Alias.user_id == user_id, Alias.normalized == normalized)

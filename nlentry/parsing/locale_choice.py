@@ -38,10 +38,9 @@ def choose_locale(
     top = max(known, default=0)
     alone = [0] * len(lexicons)
     if known.count(top) > 1:  # a tie: the words only one locale knows decide
-        knowers_of = _knowers(lexicons)
         for norm in norms:
-            knowers = knowers_of.get(norm)
-            if knowers is not None and len(knowers) == 1:
+            knowers = [k for k, candidate in enumerate(lexicons) if norm in candidate.known]
+            if len(knowers) == 1:
                 alone[knowers[0]] += 1
     lexicon, best = None, None
     for k, candidate in enumerate(lexicons):
@@ -51,30 +50,6 @@ def choose_locale(
     if lexicon is None:
         raise ValueError("no locale files on the locale path")
     return lexicon
-
-
-# the lexicons (kept, so their ids stay theirs) and their ``_knowers``, by their ids
-_KNOWERS: dict[tuple[int, ...], tuple[tuple, dict[str, tuple[int, ...]]]] = {}
-_LAST: list = []  # the last of them: all_lexicons() is one tuple while the path stays
-
-
-def _knowers(lexicons: tuple[Lexicon, ...]) -> dict[str, tuple[int, ...]]:
-    """Every word some lexicon knows -> the positions of the lexicons that know it."""
-    last = _LAST
-    if last and last[0] is lexicons:
-        return last[1]
-    key = tuple(map(id, lexicons))
-    cached = _KNOWERS.get(key)
-    if cached is None:
-        found: dict[str, list[int]] = {}
-        for k, lexicon in enumerate(lexicons):
-            for word in lexicon.known:
-                found.setdefault(word, []).append(k)
-        if len(_KNOWERS) >= 8:
-            _KNOWERS.clear()
-        cached = _KNOWERS[key] = (lexicons, {w: tuple(ks) for w, ks in found.items()})
-    _LAST[:] = cached
-    return cached[1]
 
 
 def loose_norms(words: list[Word], names: dict[int, tuple[int, tuple]]) -> list[str]:

@@ -106,11 +106,6 @@ class Catalog:
         """Every ``(item, name or alias)`` as given, in the order added."""
         return list(self._names)
 
-    @staticmethod
-    def name_words(name: str) -> tuple[str, ...]:
-        """The normalised words a name or alias is matched by."""
-        return tuple(normalize_name(name).split())
-
     def cached(self, key: str) -> Any:
         """What ``cache`` kept under ``key`` since the last ``add``, or ``None``."""
         return self._derived.get(key)

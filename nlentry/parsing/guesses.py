@@ -18,7 +18,7 @@ from nlentry.parsing.lexicon import Lexicon
 from nlentry.parsing.pieces import Day, StartAt
 from nlentry.parsing.tokenize import LexToken
 from nlentry.parsing.typos import TypoIndex
-from nlentry.parsing.words import normalize
+from nlentry.parsing.words import normalize, phrase_words
 
 # Roles of a number left in the description that ``number_unread`` is about.
 _NUMBERS = frozenset({"NUM", "DEC", "FRACTION", "YEAR", "LEAD", "DAYNUM", "MINS"})
@@ -105,7 +105,7 @@ def catalog_index(catalog: Catalog | None) -> TypoIndex | None:
     if index is None:
         targets = []
         for _item, name in catalog.names():
-            words = catalog.name_words(name)
+            words = phrase_words(name)
             targets.append((" ".join(words), name))
             if len(words) > 1:
                 targets.extend((word, name) for word in words)

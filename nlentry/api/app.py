@@ -20,7 +20,7 @@ from nlentry.api.middleware.api_version import ApiVersionMiddleware
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
-from nlentry.api.rate_limit import login_failures_from_env
+from nlentry.api.rate_limit import LoginLimiter, login_failures_from_env
 from nlentry.api.routes import routes
 from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
@@ -50,7 +50,7 @@ def create_app(
     """
     if body_timeout is None:
         body_timeout = body_timeout_from_env()  # a bad value stops the start, not a request
-    login_failures_from_env()  # likewise (the failed-login limiter is made on first use)
+    login_failures = login_failures_from_env()  # likewise
     db = Database(database_url)
     migrate(db.engine)
 
@@ -98,6 +98,10 @@ def create_app(
     app.state.max_body_bytes = max_body_bytes
     app.state.thread_limiter = None  # anyio's default until the lifespan starts
     app.state.limiter = _rate_limiter(rate_limit_per_minute, redis_url)
+    # failed logins per client address, counted where the token limits are (Redis when set);
+    # a test may put another in its place, or None for no limit
+    app.state.login_limiter = LoginLimiter(
+        login_failures, None if app.state.limiter is None else app.state.limiter.storage_uri)
     return app
 
 

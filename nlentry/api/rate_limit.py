@@ -43,7 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from limits import RateLimitItemPerMinute
@@ -254,23 +254,6 @@ def login_failures_from_env(environ: Mapping[str, str] = os.environ) -> int:
     return per_minute
 
 
-def login_limiter_for(state: Any) -> LoginLimiter | None:
-    """The app's failed-login limiter, ``state.login_limiter``, made on first use:
-    ``$NLENTRY_LOGIN_FAILURES_PER_MINUTE`` (default 20) failures a minute per
-    address, counted in the per-token limiter's storage (Redis when it has it).
-    Set ``state.login_limiter`` beforehand to choose another; ``None`` turns
-    the limit off. Made on the event loop, so only one is ever made."""
-    try:
-        return state.login_limiter
-    except AttributeError:
-        pass
-    token_limiter = getattr(state, "limiter", None)
-    storage_uri = None if token_limiter is None else token_limiter.storage_uri
-    limiter = LoginLimiter(login_failures_from_env(), storage_uri)
-    state.login_limiter = limiter
-    return limiter
-
-
 __all__ = [
     "DEFAULT_LOGIN_FAILURES_PER_MINUTE",
     "DEFAULT_PER_MINUTE",
@@ -279,5 +262,4 @@ __all__ = [
     "RateLimitResult",
     "RateLimiter",
     "login_failures_from_env",
-    "login_limiter_for",
 ]

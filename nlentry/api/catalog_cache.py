@@ -37,11 +37,6 @@ class CatalogCache:
         self._items: OrderedDict[int, tuple[tuple[int, int], Catalog, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def has(self, caller: Caller) -> bool:
-        """Whether the caller's catalog at its versions is cached (no database needed)."""
-        cached = self._items.get(caller.user_id)
-        return cached is not None and cached[0] == caller.catalog_versions
-
     def get(self, session: Session | None, caller: Caller) -> Catalog:
         """The caller's catalog at the versions read when the caller was authenticated."""
         return self._entry(session, caller)[1]

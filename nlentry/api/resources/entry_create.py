@@ -102,14 +102,13 @@ async def _new_entry(call: Call) -> NewEntry:
 def _short_to_parse(call: Call) -> bool:
     """Whether the entry can be read on the event loop: no database needed, and a
     parse that is certainly short (a small cached catalog, a short body)."""
-    catalogs = call.state.catalogs
-    if not catalogs.has(call.caller) or not _LOOKED_UP.isdisjoint(call.fields):
+    if not _LOOKED_UP.isdisjoint(call.fields):
         return False
     body = call.fields.get("body")
     if isinstance(body, str) and len(body) > ON_LOOP_MAX_TEXT:
         return False
-    try:
-        return len(catalogs.get(None, call.caller)) <= ON_LOOP_MAX_CATALOG
+    try:  # None: no session, so only a cached catalog (NotCached otherwise)
+        return len(call.state.catalogs.get(None, call.caller)) <= ON_LOOP_MAX_CATALOG
     except NotCached:
         return False
 

@@ -20,7 +20,7 @@ from nlentry.api.middleware.api_version import ApiVersionMiddleware
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
-from nlentry.api.rate_limit import LoginLimiter, login_failures_from_env
+from nlentry.api.rate_limit import LoginLimiter, RateLimiter, login_failures_from_env
 from nlentry.api.routes import routes
 from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
@@ -97,21 +97,11 @@ def create_app(
     app.state.callers = CallerCache()
     app.state.max_body_bytes = max_body_bytes
     app.state.thread_limiter = None  # anyio's default until the lifespan starts
-    app.state.limiter = _rate_limiter(rate_limit_per_minute, redis_url)
+    app.state.limiter = RateLimiter(rate_limit_per_minute, redis_url)
     # failed logins per client address, counted where the token limits are (Redis when set);
     # a test may put another in its place, or None for no limit
-    app.state.login_limiter = LoginLimiter(
-        login_failures, None if app.state.limiter is None else app.state.limiter.storage_uri)
+    app.state.login_limiter = LoginLimiter(login_failures, app.state.limiter.storage_uri)
     return app
-
-
-def _rate_limiter(per_minute: int, redis_url: str | None):
-    try:
-        from nlentry.api.rate_limit import RateLimiter
-    except ImportError:
-        logger.warning("nlentry.api.rate_limit is missing: requests are not rate limited")
-        return None
-    return RateLimiter(per_minute, redis_url)
 
 
 def app_from_env() -> Starlette:

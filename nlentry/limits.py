@@ -31,3 +31,12 @@ DEFAULT_BODY_TIMEOUT_SECONDS = 10.0
 #: The earliest year a written date may name; before it a date is invalid
 #: (``op 01-01-0001`` is no entry of 2001).
 MIN_YEAR = 1900
+
+#: ``metadata`` (entries, projects, clients, services): at most this many keys,
+#: each key and value at most this long.
+MAX_METADATA_KEYS = 20
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+#: The most tags on one entry, and the longest tag.
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40

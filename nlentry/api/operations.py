@@ -19,6 +19,7 @@ nothing is added per request.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from nlentry.api.pipeline import authenticated
+from nlentry.api.scopes import SCOPES, require
 
 API_PREFIX = "/api/v1"
 
@@ -63,6 +65,8 @@ class Operation:
     #: other answers: status -> (description, model or None)
     more: Mapping[int, tuple[str, Any]] = field(default_factory=dict)
     public: bool = False  # answered without a token
+    #: the token scope the operation needs (``nlentry.api.scopes``); None: any token
+    scope: str | None = None
     write: bool = False
     on_loop: bool = False
 
@@ -116,7 +120,8 @@ def operation(
 
     ``name`` defaults to the handler's name; ``errors`` names shared error answers
     (a mapping gives one a description of its own); the other keywords are the
-    fields of ``Operation``. 401 and 429 come with every operation that is not public.
+    fields of ``Operation``. 401 and 429 come with every operation that is not public,
+    and such an operation names the ``scope`` it needs.
     """
     if isinstance(errors, tuple):
         errors = dict.fromkeys(errors)
@@ -125,8 +130,13 @@ def operation(
         if declared.get("public"):
             endpoint = handler
         else:
+            if declared.get("scope") not in SCOPES:
+                raise ValueError(f"{handler.__name__}: scope must be one of {sorted(SCOPES)}")
+            on_loop = declared.get("on_loop", False)
             endpoint = authenticated(
-                handler, write=declared.get("write", False), on_loop=declared.get("on_loop", False)
+                scoped(handler, declared["scope"], on_loop),
+                write=declared.get("write", False),
+                on_loop=on_loop,
             )
         op = Operation(method.upper(), path, name or handler.__name__, tag, summary, endpoint,
                        errors=dict(errors), **declared)  # fmt: skip
@@ -135,3 +145,22 @@ def operation(
         return endpoint
 
     return declare
+
+
+def scoped(handler: Callable[..., Any], scope: str, on_loop: bool) -> Callable[..., Any]:
+    """``handler``, answering 403 first when the caller's token lacks ``scope``."""
+    if on_loop:
+
+        @functools.wraps(handler)
+        async def checked_on_loop(call: Any) -> Any:
+            require(scope, call.caller)
+            return await handler(call)
+
+        return checked_on_loop
+
+    @functools.wraps(handler)
+    def checked(call: Any) -> Any:
+        require(scope, call.caller)
+        return handler(call)
+
+    return checked

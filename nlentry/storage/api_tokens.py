@@ -8,13 +8,14 @@ above all (PostgreSQL refuses one in text), is no token and is never looked up.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from nlentry.storage.models import ApiToken, User, Workspace, utcnow
@@ -53,6 +54,13 @@ class TokenOwner:
     display_name: str
     locale: str
     catalog_versions: tuple[int, int]  # (workspace, user)
+    role: str = "member"  # "admin" or "member"
+    timezone: str | None = None  # an IANA name; None: the server's default
+    scopes: frozenset[str] = frozenset({"admin:all"})
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 #: Built once: the token row with its user and workspace, by the token's public id.
@@ -67,10 +75,17 @@ _OWNER_BY_PUBLIC_ID = (
         User.locale,
         User.catalog_version,
         Workspace.catalog_version,
+        User.role,
+        User.timezone,
+        ApiToken.scopes,
     )
     .join(User, User.id == ApiToken.user_id)
     .join(Workspace, Workspace.id == User.workspace_id)
-    .where(ApiToken.public_id == bindparam("public_id"), ApiToken.revoked_at.is_(None))
+    .where(
+        ApiToken.public_id == bindparam("public_id"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+    )
 )
 
 
@@ -79,17 +94,20 @@ def token_owner(session: Session, token: str, email: str | None = None) -> Token
     public_id = public_id_of(token)
     if public_id is None:
         return None
-    row = session.execute(_OWNER_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+    row = session.execute(
+        _OWNER_BY_PUBLIC_ID, {"public_id": public_id, "now": utcnow()}
+    ).one_or_none()
     if row is None:
         return None
     (token_id, secret_hash, user_id, workspace_id, owner_email, display_name, locale,
-     user_version, workspace_version) = row
+     user_version, workspace_version, role, timezone, scopes) = row
     if not hmac.compare_digest(secret_hash, hash_token(token)):
         return None
     if email is not None and normalize_email(email) != owner_email:
         return None
     return TokenOwner(token_id, user_id, workspace_id, owner_email, display_name, locale,
-                      (workspace_version, user_version))
+                      (workspace_version, user_version), role, timezone,
+                      frozenset(scopes.split()))
 
 
 def normalize_email(email: str) -> str:
@@ -97,10 +115,20 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def issue_token(session: Session, user: User) -> IssuedToken:
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    name: str = "",
+    scopes: tuple[str, ...] = ("admin:all",),
+    expires_at: dt.datetime | None = None,
+) -> IssuedToken:
+    """A new token of ``user`` with ``scopes`` (names checked by the caller), until
+    ``expires_at`` (naive UTC; None: until revoked)."""
     public_id = secrets.token_hex(6)
     value = f"{public_id}{_SEPARATOR}{secrets.token_urlsafe(32)}"
-    row = ApiToken(user_id=user.id, public_id=public_id, secret_hash=hash_token(value))
+    row = ApiToken(user_id=user.id, public_id=public_id, secret_hash=hash_token(value),
+                   name=name, scopes=" ".join(scopes), expires_at=expires_at)  # fmt: skip
     session.add(row)
     session.flush()
     return IssuedToken(row.id, value)
@@ -112,7 +140,11 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     if public_id is None:
         return None
     row = session.scalar(
-        select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.public_id == public_id,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     )
     if row is None or not hmac.compare_digest(row.secret_hash, hash_token(token)):
         return None

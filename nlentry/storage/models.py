@@ -1,7 +1,13 @@
 """The tables: workspaces, users, tokens, catalog, aliases, entries, keys.
 
-Times are stored as naive UTC datetimes. One running timer per user is a
-partial unique index on ``time_entries.user_id`` where ``timer_started_at``
+Times are stored as naive UTC datetimes. ``metadata`` (string keys to string
+values) and ``tags`` (a list of strings) are JSON columns; the attribute of a
+``metadata`` column is ``meta`` (SQLAlchemy's declarative classes own the name
+``metadata``). A user's ``timezone`` is an IANA name, or ``NULL`` for the
+server's default (``nlentry.api.user_time``); a token's ``scopes`` are
+space-separated scope names (``nlentry.api.scopes``).
+
+One running timer per user is a partial unique index on ``time_entries.user_id`` where ``timer_started_at``
 is set, so the database itself refuses a second one.
 """
 
@@ -10,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -21,6 +28,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -54,6 +62,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH), unique=True)
     display_name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     locale: Mapped[str] = mapped_column(String(8), default="nl")
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # bumped whenever one of the user's aliases changes
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -68,7 +78,11 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH), default="", server_default="")
+    scopes: Mapped[str] = mapped_column(Text, default="admin:all", server_default="admin:all")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship()
@@ -83,6 +97,7 @@ class Client(Base):
     )
     name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -98,6 +113,8 @@ class Project(Base):
     )
     name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
+    billable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     client: Mapped[Client | None] = relationship(lazy="joined")
@@ -112,6 +129,7 @@ class Service(Base):
     )
     name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(default=True)
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -142,6 +160,7 @@ class TimeEntry(Base):
     __tablename__ = "time_entries"
     __table_args__ = (
         Index("ix_time_entries_user_date", "user_id", "date"),
+        Index("ix_time_entries_user_updated", "user_id", "updated_at"),
         Index(
             "uq_time_entries_running_timer",
             "user_id",
@@ -166,6 +185,9 @@ class TimeEntry(Base):
         ForeignKey("services.id", ondelete="SET NULL"), nullable=True
     )
     timer_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    billable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,8 +8,9 @@ import re
 import pytest
 
 from nlentry import message
+from nlentry.api.request.catalog_models import ProjectCreate
 from nlentry.api.request.fields import DATE_FORMATS, DATE_PATTERN, FieldErrors, read_model
-from nlentry.api.request.models import ProjectCreate, TimeEntryCreate, TimeEntryQuery
+from nlentry.api.request.models import TimeEntryCreate, TimeEntryQuery
 from nlentry.limits import MAX_DURATION_SECONDS, MAX_ID
 
 

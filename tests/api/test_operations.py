@@ -41,7 +41,7 @@ def registry() -> Registry:
     async def make_thing(request: Request) -> Response:
         return JSONResponse({"id": 2, "name": "two"}, 201)
 
-    @operation("DELETE", "/things/{id:int}", tag="Meta", summary="Remove a thing",
+    @operation("DELETE", "/things/{id:int}", tag="Meta", scope="write:projects", summary="Remove a thing",
                path_params={"id": "the thing's id"}, status=204, answer="removed",
                errors={"NotFound": "no such thing"}, write=True, registry=registry)
     def remove_thing(call: Call) -> Response:

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from nlentry.storage import Database, create_user, get_or_create_workspace, migrate
-from nlentry.storage.models import Alias, Base, Project, TimeEntry, utcnow
+from nlentry.storage import Database, migrate
+from nlentry.storage.models import Alias, Base, TimeEntry, User, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"
 
@@ -57,27 +57,30 @@ def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
     db = Database(f"sqlite:///{path}")
     try:
         migrate(db.engine, "0001")  # the schema as it was before AUTOINCREMENT
-        with db.write() as session:
-            workspace = get_or_create_workspace(session, "Acme")
-            user, _ = create_user(session, "old@acme.nl", workspace=workspace)
-            project = Project(workspace_id=workspace.id, name="Timi", active=True)
-            session.add(project)
-            session.flush()
-            session.add(Alias(user_id=user.id, name="Rowan", normalized="rowan",
-                              project_id=project.id))  # fmt: skip
-            entries = [_entry(user.id, hours, project_id=project.id) for hours in (1, 2, 3)]
-            entries.append(_entry(user.id, 0, timer_started_at=utcnow()))  # a running timer
-            session.add_all(entries)
-            session.flush()
-            user_id, project_id = user.id, project.id
-            ids = sorted(entry.id for entry in entries)
-            session.commit()
+        with sqlite3.connect(path) as raw:  # rows as revision 0001 wrote them
+            now = utcnow().isoformat(sep=" ")
+            raw.execute("INSERT INTO workspaces (name, catalog_version, created_at) "
+                        "VALUES ('Acme', 0, ?)", (now,))  # fmt: skip
+            raw.execute("INSERT INTO users (workspace_id, email, display_name, locale, "
+                        "catalog_version, created_at) VALUES (1, 'old@acme.nl', 'old', 'nl', 0, ?)",
+                        (now,))  # fmt: skip
+            raw.execute("INSERT INTO projects (workspace_id, name, active, created_at) "
+                        "VALUES (1, 'Timi', 1, ?)", (now,))  # fmt: skip
+            raw.execute("INSERT INTO aliases (user_id, project_id, name, normalized) "
+                        "VALUES (1, 1, 'Rowan', 'rowan')")  # fmt: skip
+            for hours, timer in ((1, None), (2, None), (3, None), (0, now)):  # and a running timer
+                raw.execute("INSERT INTO time_entries (user_id, body, description, date, duration, "
+                            "project_id, timer_started_at, created_at, updated_at) VALUES "
+                            "(1, ?, '', '2026-03-01', ?, 1, ?, ?, ?)",
+                            (f"{hours} uur", hours * 3600, timer, now, now))  # fmt: skip
+            user_id, project_id = 1, 1
+            ids = [row[0] for row in raw.execute("SELECT id FROM time_entries ORDER BY id")]
         sql = sqlite3.connect(path).execute(
             "SELECT sql FROM sqlite_master WHERE name = 'time_entries'").fetchone()[0]
         assert "AUTOINCREMENT" not in sql  # the old schema, which reuses ids
         indexes_before = _indexes(path)
 
-        migrate(db.engine)
+        migrate(db.engine, "0002")
 
         with sqlite3.connect(path) as raw:
             schema = dict(raw.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
@@ -85,9 +88,13 @@ def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
         assert "AUTOINCREMENT" in schema["time_entries"]
         assert "WHERE timer_started_at IS NOT NULL" in schema["uq_time_entries_running_timer"]
         assert _indexes(path) == indexes_before  # every index kept, exactly as it was
+        migrate(db.engine)  # and on to today's schema
         with db.write() as session:
             assert sorted(session.scalars(select(TimeEntry.id))) == ids  # every row, its id kept
             assert session.scalar(select(Alias.project_id)) == project_id
+            assert session.scalar(select(User.role)) == "admin"  # a workspace's first user
+            assert session.scalar(select(TimeEntry.billable).limit(1)) is True
+            assert session.scalar(select(TimeEntry.tags).limit(1)) == []
             session.delete(session.get(TimeEntry, ids[-1]))  # the newest
             session.flush()
             entry = _entry(user_id, 5)

@@ -13,6 +13,7 @@ Schema of each type (for the OpenAPI document) from the same declaration.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -36,8 +38,13 @@ from nlentry.limits import (
     MAX_DURATION_SECONDS,
     MAX_ID,
     MAX_INTEGER_DIGITS,
+    MAX_METADATA_KEY_LENGTH,
+    MAX_METADATA_KEYS,
+    MAX_METADATA_VALUE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PER_PAGE,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
 )
 
 # ASCII digits only: ``\d`` would take "٣" (Arabic-Indic three) as 3
@@ -69,7 +76,11 @@ class FieldErrors:
 
 
 #: The message keys the readers here raise.
-READER_KEYS = frozenset({"not_a_number", "invalid", "blank", "too_long", "invalid_date"})
+READER_KEYS = frozenset({
+    "not_a_number", "invalid", "blank", "too_long", "invalid_date", "invalid_time",
+    "invalid_timezone", "too_many", "too_many_keys", "key_too_long", "value_too_long",
+    "not_a_string",
+})
 
 
 def refuse(key: str) -> PydanticCustomError:
@@ -94,6 +105,7 @@ PYDANTIC_KEYS = {
     "string_too_long": "too_long",
     "string_too_short": "blank",
     "greater_than_equal": "must_be_positive",
+    "extra_forbidden": "unknown_field",  # a model with ``extra="forbid"`` (``Strict``)
 }
 
 
@@ -259,6 +271,96 @@ def _at_most(limit: int) -> AfterValidator:
     return AfterValidator(lambda number: min(number, limit))
 
 
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
+
+
+def _clock(value: Any) -> dt.time | None:
+    """``HH:MM`` (or ``H:MM``, ``HH.MM``); blank or null clears."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        match = _CLOCK.fullmatch(value.strip())
+        if match:
+            return dt.time(int(match[1]), int(match[2]))
+    raise refuse("invalid_time")
+
+
+def _metadata(value: Any) -> dict[str, str | None]:
+    """A JSON object of string keys to string values (a form sends it as JSON text);
+    a value ``""`` or null removes its key when merged (``merge_metadata``)."""
+    if is_blank(value):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise refuse("invalid") from None
+    if not isinstance(value, dict):
+        raise refuse("invalid")
+    if len(value) > MAX_METADATA_KEYS:
+        raise refuse("too_many_keys")
+    for key, item in value.items():
+        if not key.strip() or "\x00" in key:
+            raise refuse("invalid")
+        if len(key) > MAX_METADATA_KEY_LENGTH:
+            raise refuse("key_too_long")
+        if item is not None and not isinstance(item, str):
+            raise refuse("not_a_string")
+        if item is not None and ("\x00" in item or len(item) > MAX_METADATA_VALUE_LENGTH):
+            raise refuse("value_too_long" if len(item) > MAX_METADATA_VALUE_LENGTH else "invalid")
+    return dict(value)
+
+
+def merge_metadata(current: dict[str, str] | None, change: dict[str, str | None]) -> dict:
+    """``current`` with ``change`` merged in: a key set to ``""`` or null is removed.
+    More than ``MAX_METADATA_KEYS`` after the merge is refused (``too_many_keys``)."""
+    merged = dict(current or {})
+    for key, item in change.items():
+        if item is None or item == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = item
+    if len(merged) > MAX_METADATA_KEYS:
+        raise ValueError("too_many_keys")
+    return merged
+
+
+def tag_of(text: str) -> str:
+    """A tag as stored: without its ``#``, trimmed."""
+    return text.strip().lstrip("#").strip()
+
+
+def _tags(value: Any) -> list[str]:
+    """A JSON list, repeated form fields or one comma-separated string; each without
+    its ``#``, duplicates dropped (the first spelling kept)."""
+    if is_blank(value):
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        raise refuse("invalid")
+    tags: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or "\x00" in item:
+            raise refuse("invalid")
+        tag = tag_of(item)
+        if len(tag) > MAX_TAG_LENGTH:
+            raise refuse("too_long")
+        if tag and tag.casefold() not in (known.casefold() for known in tags):
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise refuse("too_many")
+    return tags
+
+
+def _timezone(value: Any) -> str:
+    from nlentry.api.user_time import is_zone_name
+
+    if isinstance(value, str) and is_zone_name(value.strip()):
+        return value.strip()
+    raise refuse("invalid_timezone")
+
+
 # --- the types --------------------------------------------------------------------------
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -305,6 +407,32 @@ IdList = Annotated[
                     "description": "comma-separated ids, e.g. `1,2,3`"}),
 ]
 Page = Annotated[int, Field(ge=1), BeforeValidator(_page_number(1)), _at_most(MAX_ID)]
+Clock = Annotated[
+    dt.time | None, BeforeValidator(_clock),
+    WithJsonSchema({"type": ["string", "null"], "pattern": r"^([01]?[0-9]|2[0-3])[:.][0-5][0-9]$",
+                    "examples": ["09:30"], "description": "`HH:MM`; blank or null clears"}),
+]
+Metadata = Annotated[
+    dict[str, str | None], BeforeValidator(_metadata),
+    WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "null"],
+                    "maxLength": MAX_METADATA_VALUE_LENGTH}, "maxProperties": MAX_METADATA_KEYS,
+                    "description": f"string keys (at most {MAX_METADATA_KEY_LENGTH} characters) "
+                                   f"to string values; at most {MAX_METADATA_KEYS} keys; a change "
+                                   "merges, a key set to `\"\"` or null is removed",
+                    "examples": [{"ticket": "TIMI-42"}]}),
+]
+Tags = Annotated[
+    list[str], BeforeValidator(_tags),
+    WithJsonSchema({"type": "array", "items": {"type": "string", "maxLength": MAX_TAG_LENGTH},
+                    "maxItems": MAX_TAGS, "examples": [["meeting", "urgent"]],
+                    "description": "a list, or one comma-separated string; a leading `#` "
+                                   "is dropped"}),
+]
+TimezoneName = Annotated[
+    str, BeforeValidator(_timezone),
+    WithJsonSchema({"type": "string", "examples": ["Europe/Amsterdam"],
+                    "description": "an IANA time zone"}),
+]
 PerPage = Annotated[
     int, Field(ge=1), BeforeValidator(_page_number(MAX_PER_PAGE)), _at_most(MAX_PER_PAGE),
 ]
@@ -339,7 +467,22 @@ def _read_apart(model: type[BaseModel], fields: Any, error: ValidationError,
         elif name in fields:
             model.__pydantic_validator__.validate_assignment(draft, name, fields[name])
             values[name] = getattr(draft, name)
+    for name, key in refused.items():  # fields the model does not know (``Strict``)
+        if name not in model.model_fields:
+            errors.add(name, key)
     return values
+
+
+class Strict(BaseModel):
+    """A model whose unknown fields are refused, each named (``unknown_field``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def query_fields(query: Any) -> dict[str, Any]:
+    """A request's query parameters as fields; those starting with ``_`` (cache
+    busters) are left out. A name given twice keeps its last value."""
+    return {name: value for name, value in query.items() if not name.startswith("_")}
 
 
 def message_key(model: type[BaseModel], name: str, kind: str) -> str:

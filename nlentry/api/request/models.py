@@ -1,4 +1,6 @@
-"""The fields each operation reads: its body's and its query's, as pydantic models.
+"""The fields the time entry operations read: their body's, query's and headers', as
+pydantic models (those of clients, projects, services and aliases are in
+``nlentry.api.request.catalog_models``).
 
 A handler reads them with ``read_model`` (``nlentry.api.request.fields``); the
 OpenAPI document shows their JSON Schema. ``...Create`` requires what ``...Input``
@@ -12,13 +14,9 @@ from pydantic.json_schema import SkipJsonSchema
 
 from nlentry.api.request.fields import (
     Body,
-    Boolean,
     DateText,
     Duration,
     IdList,
-    Name,
-    NameList,
-    OneOrMoreAliases,
     OptionalBody,
     OptionalId,
     Page,
@@ -29,48 +27,6 @@ from nlentry.storage.demo import demo_data
 
 #: the example sentence of the documents: the demo workspace's (data, not code)
 EXAMPLE = demo_data()["demo"]["sentence"]
-
-_ARCHIVES = "default true; false archives"
-
-
-class ClientInput(BaseModel):
-    name: Name = None  # type: ignore[assignment]  # unset unless given; null is refused
-    active: Boolean = Field(None, description="false archives")  # type: ignore[assignment]
-
-
-class ClientCreate(ClientInput):
-    name: Name
-
-
-class ProjectInput(BaseModel):
-    name: Name = None  # type: ignore[assignment]
-    active: Boolean = Field(None, description=_ARCHIVES)  # type: ignore[assignment]
-    client_id: OptionalId = Field(None, description="blank or null detaches")
-    aliases: NameList = Field(  # type: ignore[assignment]
-        None, description="replaces the caller's aliases (a list, repeated form fields or one "
-                          "comma-separated string)",
-    )
-
-
-class ProjectCreate(ProjectInput):
-    name: Name
-
-
-class ServiceInput(BaseModel):
-    name: Name = None  # type: ignore[assignment]
-    active: Boolean = Field(None, description=_ARCHIVES)  # type: ignore[assignment]
-    aliases: NameList = Field(  # type: ignore[assignment]
-        None, description="replaces the caller's aliases",
-    )
-
-
-class ServiceCreate(ServiceInput):
-    name: Name
-
-
-class AliasInput(BaseModel):
-    alias: OneOrMoreAliases
-
 
 class TimeEntryInput(BaseModel):
     body: Body = Field(  # type: ignore[assignment]

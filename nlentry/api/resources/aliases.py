@@ -17,8 +17,8 @@ from nlentry.api.json_shapes import project_json, service_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.body import is_storable
+from nlentry.api.request.catalog_models import AliasInput
 from nlentry.api.request.fields import AliasName, FieldErrors, path_id
-from nlentry.api.request.models import AliasInput
 from nlentry.api.response_models import Project as ProjectShape
 from nlentry.api.response_models import Service as ServiceShape
 from nlentry.storage.models import Project, Service
@@ -84,7 +84,7 @@ def _target_json(call: Call, kind: str, target) -> dict:
 
 def _create(kind: str, plural: str):
     @operation("POST", f"/{plural}/{{id:int}}/aliases", name=f"create_{kind}_alias",
-               tag="Aliases", summary=f"Add one of the caller's aliases to a {kind}",
+               tag="Aliases", scope="write:projects", summary=f"Add one of the caller's aliases to a {kind}",
                description="An alias the caller already gives to another project or service "
                            "is refused with 422, naming `alias`.",
                path_params={"id": f"the {kind}'s id"}, request=AliasInput,
@@ -106,7 +106,7 @@ def _delete(kind: str, plural: str):
     # ``path``: the rest of the path, ``/`` included (``%2F`` arrives decoded as one)
     @operation("DELETE", f"/{plural}/{{id:int}}/aliases/{{alias:path}}",
                name=f"delete_{kind}_alias",
-               tag="Aliases", summary=f"Remove one of the caller's aliases of a {kind}",
+               tag="Aliases", scope="write:projects", summary=f"Remove one of the caller's aliases of a {kind}",
                path_params={"id": f"the {kind}'s id", "alias": ("the alias to remove", AliasName)},
                status=204, answer="removed; no body", errors=("NotFound",), write=True)  # fmt: skip
     def delete_alias(call: Call) -> Response:

@@ -7,8 +7,8 @@ from starlette.responses import JSONResponse, Response
 from nlentry.api.json_shapes import client_json, project_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
+from nlentry.api.request.catalog_models import ClientCreate, ClientInput
 from nlentry.api.request.fields import apply_name_and_active
-from nlentry.api.request.models import ClientCreate, ClientInput
 from nlentry.api.resources.aliases import own_in_workspace
 from nlentry.api.response_models import Client as ClientShape
 from nlentry.storage.catalog_versions import bump_workspace_catalog
@@ -34,7 +34,7 @@ def _clients_json(call: Call, clients: list[Client]) -> list[dict]:
     return [client_json(c, [project(p) for p in projects[c.id]]) for c in clients]
 
 
-@operation("GET", "/clients", tag=TAG, summary="The workspace's clients",
+@operation("GET", "/clients", tag=TAG, scope="read:clients", summary="The workspace's clients",
            description="Each client has its projects, with the caller's aliases.",
            response=list[ClientShape], answer="all clients, archived ones included")  # fmt: skip
 def list_clients(call: Call) -> Response:
@@ -42,13 +42,13 @@ def list_clients(call: Call) -> Response:
     return JSONResponse(_clients_json(call, clients))
 
 
-@operation("GET", "/clients/{id:int}", tag=TAG, summary="One client", path_params=ID,
+@operation("GET", "/clients/{id:int}", tag=TAG, scope="read:clients", summary="One client", path_params=ID,
            response=ClientShape, answer="the client", errors=("NotFound",))  # fmt: skip
 def show_client(call: Call) -> Response:
     return JSONResponse(_clients_json(call, [own_in_workspace(call, Client)])[0])
 
 
-@operation("POST", "/clients", tag=TAG, summary="Create a client", request=ClientCreate,
+@operation("POST", "/clients", tag=TAG, scope="write:clients", summary="Create a client", request=ClientCreate,
            request_description="the new client", response=ClientShape, status=201,
            answer="the new client", errors=BODY_ERRORS, write=True)  # fmt: skip
 def create_client(call: Call) -> Response:
@@ -59,7 +59,7 @@ def create_client(call: Call) -> Response:
 
 
 @operation("PATCH", "/clients/{id:int}", tag=TAG, path_params=ID,
-           summary="Rename, archive (`active=false`) or change a client", request=ClientInput,
+           scope="write:clients", summary="Rename, archive (`active=false`) or change a client", request=ClientInput,
            request_description="the fields to change", request_required=False,
            response=ClientShape, answer="the changed client", errors=("NotFound", *BODY_ERRORS),
            write=True)  # fmt: skip

@@ -50,7 +50,7 @@ ON_LOOP_MAX_TEXT = 300
 
 
 @operation("POST", "/time_entries", name="create_time_entry", tag="Time entries",
-           summary="Create an entry from a sentence",
+           scope="write:time_entries", summary="Create an entry from a sentence",
            description="The `body` is parsed with the caller's aliases and the workspace's "
                        "projects and services; `date`, `project_id`, `service_id` and `duration` "
                        "override what the parser found. A text with no duration and no override "

@@ -21,7 +21,7 @@ from nlentry.storage.queries.workspace_objects import find_in_workspace
 
 
 @operation("POST", "/parse", name="parse", tag="Parse",
-           summary="Preview what a sentence would store",
+           scope="read:time_entries", summary="Preview what a sentence would store",
            description="Stores nothing. `candidates` lists the possible projects or services "
                        "when the text is ambiguous; `errors` what the parser could not read. "
                        "Invalid override fields answer 422 as on create.",

@@ -7,8 +7,8 @@ from starlette.responses import JSONResponse, Response
 from nlentry.api.json_shapes import name_warnings, project_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
+from nlentry.api.request.catalog_models import ProjectCreate, ProjectInput
 from nlentry.api.request.fields import apply_name_and_active, read_model
-from nlentry.api.request.models import ProjectCreate, ProjectInput
 from nlentry.api.resources.aliases import (
     aliases_of,
     own_in_workspace,
@@ -24,7 +24,7 @@ TAG = "Projects"
 ID = {"id": "the project's id"}
 
 
-@operation("GET", "/projects", tag=TAG, summary="The workspace's projects",
+@operation("GET", "/projects", tag=TAG, scope="read:projects", summary="The workspace's projects",
            description="Each project has its client and the caller's aliases.",
            response=list[ProjectShape], answer="all projects, archived ones included")  # fmt: skip
 def list_projects(call: Call) -> Response:
@@ -32,14 +32,14 @@ def list_projects(call: Call) -> Response:
     return JSONResponse(with_aliases(call, "project", projects, project_json))
 
 
-@operation("GET", "/projects/{id:int}", tag=TAG, summary="One project", path_params=ID,
+@operation("GET", "/projects/{id:int}", tag=TAG, scope="read:projects", summary="One project", path_params=ID,
            response=ProjectShape, answer="the project", errors=("NotFound",))  # fmt: skip
 def show_project(call: Call) -> Response:
     project = own_in_workspace(call, Project)
     return JSONResponse(project_json(project, aliases_of(call, "project", project.id)))
 
 
-@operation("POST", "/projects", tag=TAG, summary="Create a project", request=ProjectCreate,
+@operation("POST", "/projects", tag=TAG, scope="write:projects", summary="Create a project", request=ProjectCreate,
            request_description="the new project", response=ProjectShape, status=201,
            answer="the new project", errors=BODY_ERRORS, write=True)  # fmt: skip
 def create_project(call: Call) -> Response:
@@ -48,7 +48,7 @@ def create_project(call: Call) -> Response:
 
 
 @operation("PATCH", "/projects/{id:int}", tag=TAG, path_params=ID,
-           summary="Rename, archive (`active=false`) or change a project", request=ProjectInput,
+           scope="write:projects", summary="Rename, archive (`active=false`) or change a project", request=ProjectInput,
            request_description="the fields to change", request_required=False,
            response=ProjectShape, answer="the changed project",
            errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip

@@ -7,8 +7,8 @@ from starlette.responses import JSONResponse, Response
 from nlentry.api.json_shapes import name_warnings, service_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
+from nlentry.api.request.catalog_models import ServiceCreate, ServiceInput
 from nlentry.api.request.fields import apply_name_and_active
-from nlentry.api.request.models import ServiceCreate, ServiceInput
 from nlentry.api.resources.aliases import (
     aliases_of,
     own_in_workspace,
@@ -24,7 +24,7 @@ TAG = "Services"
 ID = {"id": "the service's id"}
 
 
-@operation("GET", "/services", tag=TAG, summary="The workspace's services",
+@operation("GET", "/services", tag=TAG, scope="read:projects", summary="The workspace's services",
            description="Each service (activity) has the caller's aliases.",
            response=list[ServiceShape], answer="all services, archived ones included")  # fmt: skip
 def list_services(call: Call) -> Response:
@@ -32,14 +32,14 @@ def list_services(call: Call) -> Response:
     return JSONResponse(with_aliases(call, "service", services, service_json))
 
 
-@operation("GET", "/services/{id:int}", tag=TAG, summary="One service", path_params=ID,
+@operation("GET", "/services/{id:int}", tag=TAG, scope="read:projects", summary="One service", path_params=ID,
            response=ServiceShape, answer="the service", errors=("NotFound",))  # fmt: skip
 def show_service(call: Call) -> Response:
     service = own_in_workspace(call, Service)
     return JSONResponse(service_json(service, aliases_of(call, "service", service.id)))
 
 
-@operation("POST", "/services", tag=TAG, summary="Create a service", request=ServiceCreate,
+@operation("POST", "/services", tag=TAG, scope="write:projects", summary="Create a service", request=ServiceCreate,
            request_description="the new service", response=ServiceShape, status=201,
            answer="the new service", errors=BODY_ERRORS, write=True)  # fmt: skip
 def create_service(call: Call) -> Response:
@@ -48,7 +48,7 @@ def create_service(call: Call) -> Response:
 
 
 @operation("PATCH", "/services/{id:int}", tag=TAG, path_params=ID,
-           summary="Rename, archive (`active=false`) or change a service", request=ServiceInput,
+           scope="write:projects", summary="Rename, archive (`active=false`) or change a service", request=ServiceInput,
            request_description="the fields to change", request_required=False,
            response=ServiceShape, answer="the changed service",
            errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip

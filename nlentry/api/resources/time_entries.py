@@ -27,7 +27,7 @@ _FILTERS = ("date", "start_date", "end_date", "project_ids", "service_ids", "cli
 
 
 @operation("GET", "/time_entries", name="list_time_entries", tag=TAG,
-           summary="The caller's entries, newest first", query=TimeEntryQuery,
+           scope="read:time_entries", summary="The caller's entries, newest first", query=TimeEntryQuery,
            response=TimeEntryPage, answer="one page of entries", errors=("Invalid",))  # fmt: skip
 def list_entries(call: Call) -> Response:
     # a date given blank is refused (an empty filter is no "all entries"); blank ids: no filter
@@ -52,14 +52,14 @@ def _own_entry(call: Call) -> TimeEntry:
 
 
 @operation("GET", "/time_entries/{id:int}", name="show_time_entry", tag=TAG,
-           summary="One of the caller's entries", path_params=ID, response=EntryShape,
+           scope="read:time_entries", summary="One of the caller's entries", path_params=ID, response=EntryShape,
            answer="the entry", errors=("NotFound",))  # fmt: skip
 def show_entry(call: Call) -> Response:
     return JSONResponse(entry_json(_own_entry(call)))
 
 
 @operation("PATCH", "/time_entries/{id:int}", name="update_time_entry", tag=TAG,
-           summary="Change an entry", path_params=ID,
+           scope="write:time_entries", summary="Change an entry", path_params=ID,
            description="A new `body` is parsed again; explicit fields still win.",
            request=TimeEntryInput, request_description="the fields to change",
            request_required=False, response=EntryShape, answer="the changed entry",
@@ -77,7 +77,7 @@ def update_entry(call: Call) -> Response:
 
 
 @operation("DELETE", "/time_entries/{id:int}", name="delete_time_entry", tag=TAG,
-           summary="Delete an entry", path_params=ID, status=204, answer="deleted; no body",
+           scope="write:time_entries", summary="Delete an entry", path_params=ID, status=204, answer="deleted; no body",
            errors=("NotFound",), write=True)  # fmt: skip
 def delete_entry(call: Call) -> Response:
     stored.delete_entry(call.session, _own_entry(call))

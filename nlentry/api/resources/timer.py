@@ -39,7 +39,7 @@ def _local_clock() -> dt.time:
     return dt.datetime.now().time().replace(second=0, microsecond=0)
 
 
-@operation("GET", PATH, tag=TAG, summary="The caller's running timer", response=RunningTimer,
+@operation("GET", PATH, tag=TAG, scope="read:time_entries", summary="The caller's running timer", response=RunningTimer,
            answer="the running entry (`duration` recorded before `timer_started_at`, "
                   "`total_duration` with the time since), or `{}` when none runs")  # fmt: skip
 def show_timer(call: Call) -> Response:
@@ -48,7 +48,7 @@ def show_timer(call: Call) -> Response:
     return JSONResponse({} if running is None else entry_json(running))
 
 
-@operation("POST", PATH, tag=TAG, summary="Start a timer from a sentence",
+@operation("POST", PATH, tag=TAG, scope="write:time_entries", summary="Start a timer from a sentence",
            description="Project and service are parsed from `body`. A running timer is stopped "
                        "first and kept as an ordinary entry (at most 24 hours long).",
            headers=IdempotencyHeaders, request=TimerInput,
@@ -84,7 +84,7 @@ def _start(call: Call) -> Response:
     return JSONResponse(entry_json(entry), 201)
 
 
-@operation("DELETE", PATH, tag=TAG, summary="Stop the running timer", response=TimeEntry,
+@operation("DELETE", PATH, tag=TAG, scope="write:time_entries", summary="Stop the running timer", response=TimeEntry,
            answer="the stopped entry with its measured duration (at most 24 hours: a timer "
                   "left running longer stops at 24 hours, with a `timer_capped` warning)",
            errors=NO_TIMER, write=True)  # fmt: skip

@@ -434,7 +434,8 @@ TimezoneName = Annotated[
                     "description": "an IANA time zone"}),
 ]
 PerPage = Annotated[
-    int, Field(ge=1), BeforeValidator(_page_number(MAX_PER_PAGE)), _at_most(MAX_PER_PAGE),
+    int, Field(ge=1, le=MAX_PER_PAGE), BeforeValidator(_page_number(MAX_PER_PAGE)),
+    Messages(less_than_equal="too_many"),
 ]
 
 

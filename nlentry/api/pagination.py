@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from nlentry.api.request.fields import FieldErrors, Page, PerPage, Strict, read_model
+from nlentry.api.request.fields import FieldErrors, Page, PerPage, Strict
 from nlentry.limits import MAX_PER_PAGE
 
 #: The orders of a list of time entries: a field, ``-`` first for descending.
@@ -70,7 +70,3 @@ def pagination(page: PageRequest, total: int) -> dict[str, Any]:
         "next_page": page.page + 1 if page.page < pages else None,
         "prev_page": page.page - 1 if page.page > 1 else None,
     }
-
-
-__all__ = ["ENTRY_SORTS", "PageQuery", "PageRequest", "check_sort", "page_of", "pagination",
-           "read_model"]  # fmt: skip

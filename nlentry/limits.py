@@ -23,7 +23,10 @@ MAX_JSON_DEPTH = 32
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 #: The most digits of an integer written as text (a longer one is no number).
 MAX_INTEGER_DIGITS = 18
-#: Requests a token may make a minute, unless configured.
+#: Requests a token may make, unless configured (``NLENTRY_RATE_LIMIT``): a ``limits``
+#: expression, every item counted per token (a minute's, and a second's burst).
+DEFAULT_RATE_LIMIT = "120/minute;10/second"
+#: Requests a token may make a minute, unless configured (the minute of ``DEFAULT_RATE_LIMIT``).
 DEFAULT_RATE_LIMIT_PER_MINUTE = 120
 #: Seconds a request body may take to arrive, unless configured (408 beyond).
 DEFAULT_BODY_TIMEOUT_SECONDS = 10.0

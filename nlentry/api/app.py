@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Sequence
 
 import anyio
 from starlette.applications import Starlette
@@ -18,15 +19,24 @@ from nlentry.api.catalog_cache import CatalogCache
 from nlentry.api.errors import ServerFaultMiddleware, exception_handlers
 from nlentry.api.middleware.api_version import ApiVersionMiddleware
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
+from nlentry.api.middleware.cors import Cors, cors_origins_from_env, parse_origins
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
-from nlentry.api.rate_limit import LoginLimiter, RateLimiter, login_failures_from_env
+from nlentry.api.rate_limit import (
+    RATE_LIMIT_ENV,
+    LoginLimiter,
+    RateLimiter,
+    login_failures_from_env,
+    parse_rate_limit,
+    rate_limit_from_env,
+)
 from nlentry.api.routes import routes
-from nlentry.limits import DEFAULT_RATE_LIMIT_PER_MINUTE, MAX_REQUEST_BYTES
+from nlentry.api.user_time import check_default_zone
+from nlentry.limits import DEFAULT_RATE_LIMIT, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
-RATE_LIMIT_ENV = "NLENTRY_RATE_LIMIT"
+__all__ = ["RATE_LIMIT_ENV", "REDIS_URL_ENV", "app_from_env", "check_environment", "create_app"]
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
 GIL_SWITCH_SECONDS = 0.0002
@@ -37,20 +47,35 @@ logger = logging.getLogger("nlentry.api")
 def create_app(
     database_url: str | None = None,
     *,
-    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
+    rate_limit: str | int | None = None,
+    rate_limit_per_minute: int | None = None,
     redis_url: str | None = None,
+    cors_origins: str | Sequence[str] | None = None,
     max_body_bytes: int = MAX_REQUEST_BYTES,
     body_timeout: float | None = None,
 ) -> Starlette:
     """The API on ``database_url`` (default ``$NLENTRY_DATABASE_URL`` or ``./nlentry.db``).
 
-    The database is migrated here. Rate limits count in memory, or in Redis
-    when ``redis_url`` is given. A request body must arrive within
-    ``body_timeout`` seconds (default ``$NLENTRY_BODY_TIMEOUT`` or 10), else 408.
+    The database is migrated here. Each token may make ``rate_limit`` requests
+    (a ``limits`` expression, default ``120/minute;10/second``;
+    ``rate_limit_per_minute=N`` is the same as ``rate_limit="N/minute"``),
+    counted in memory, or in Redis when ``redis_url`` is given. Browsers may
+    call from ``cors_origins`` (comma separated or a list; default
+    ``$NLENTRY_CORS_ORIGINS``, else none: no CORS headers). A request body must
+    arrive within ``body_timeout`` seconds (default ``$NLENTRY_BODY_TIMEOUT`` or
+    10), else 408. A bad value of any of them stops the start (``ValueError``
+    saying which), never a request.
     """
+    if rate_limit is not None and rate_limit_per_minute is not None:
+        raise ValueError("give rate_limit or rate_limit_per_minute, not both")
+    if rate_limit is None:
+        rate_limit = DEFAULT_RATE_LIMIT if rate_limit_per_minute is None else rate_limit_per_minute
+    limiter = RateLimiter(rate_limit, redis_url)  # a bad expression stops the start
+    origins = cors_origins_from_env() if cors_origins is None else parse_origins(cors_origins)
     if body_timeout is None:
         body_timeout = body_timeout_from_env()  # a bad value stops the start, not a request
     login_failures = login_failures_from_env()  # likewise
+    check_default_zone()  # likewise: NLENTRY_TIMEZONE names a zone, or is unset
     db = Database(database_url)
     migrate(db.engine)
 
@@ -81,10 +106,15 @@ def create_app(
             gc.unfreeze()  # an app stopped in a process that goes on may be collected
             db.dispose()
 
+    if origins:  # preflights answered first; every answer, the version's 400 too, says CORS
+        cors = [Middleware(ApiVersionMiddleware, check=False), Middleware(Cors, origins=origins),
+                Middleware(ApiVersionMiddleware, stamp=False)]  # fmt: skip
+    else:  # no CORS header at all
+        cors = [Middleware(ApiVersionMiddleware)]
     app = Starlette(
         routes=[*routes, *docs_routes],
         middleware=[  # outermost first
-            Middleware(ApiVersionMiddleware),  # X-Api-Version on every answer, 500s included
+            *cors,  # X-Api-Version on every answer, 500s and preflights included
             Middleware(ServerFaultMiddleware),  # 503/500 answered; the connection stays usable
             Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
             Middleware(JsonSuffixMiddleware),
@@ -97,17 +127,30 @@ def create_app(
     app.state.callers = CallerCache()
     app.state.max_body_bytes = max_body_bytes
     app.state.thread_limiter = None  # anyio's default until the lifespan starts
-    app.state.limiter = RateLimiter(rate_limit_per_minute, redis_url)
+    app.state.limiter = limiter
+    app.state.cors_origins = origins
     # failed logins per client address, counted where the token limits are (Redis when set);
     # a test may put another in its place, or None for no limit
     app.state.login_limiter = LoginLimiter(login_failures, app.state.limiter.storage_uri)
     return app
 
 
+def check_environment() -> None:
+    """Read every setting ``app_from_env`` reads: a bad one raises ``ValueError`` naming it
+    (``nlentry serve`` says so and stops before any worker starts)."""
+    parse_rate_limit(rate_limit_from_env())
+    login_failures_from_env()
+    body_timeout_from_env()
+    cors_origins_from_env()
+    check_default_zone()
+
+
 def app_from_env() -> Starlette:
-    """A factory for uvicorn (``--factory``): configured by environment variables."""
+    """A factory for uvicorn (``--factory``): configured by environment variables
+    (``$NLENTRY_RATE_LIMIT``, a ``limits`` expression or a number a minute;
+    ``$NLENTRY_REDIS_URL``; ``$NLENTRY_CORS_ORIGINS``; ...)."""
     return create_app(
         os.environ.get("NLENTRY_DATABASE_URL"),
-        rate_limit_per_minute=int(os.environ.get(RATE_LIMIT_ENV, DEFAULT_RATE_LIMIT_PER_MINUTE)),
+        rate_limit=rate_limit_from_env(),
         redis_url=os.environ.get(REDIS_URL_ENV) or None,
     )

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from nlentry.parsing import format_hhmm, message
+from nlentry.parsing import Entry, format_hhmm, message
 from nlentry.parsing.lexicon import is_time_word
 from nlentry.storage.models import Client, Project, Service, TimeEntry, utcnow
 from nlentry.storage.queries.timers import total_seconds
 
 
-def timestamp(value: dt.datetime | None) -> str | None:
-    """A stored naive-UTC datetime as ISO 8601 with ``Z``."""
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+def timestamp(value: dt.datetime | None, zone: dt.tzinfo = dt.UTC) -> str | None:
+    """A stored naive-UTC datetime as ISO 8601 with the offset of ``zone`` (the caller's,
+    ``nlentry.api.user_time.zone_of``): ``2017-01-26T13:33:51+01:00``, as Timi writes it."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC).astimezone(zone).isoformat(timespec="seconds")
 
 
 def client_ref(client: Client | None) -> dict[str, Any] | None:
@@ -30,12 +33,15 @@ def project_json(project: Project, aliases: list[str]) -> dict[str, Any]:
         "name": project.name,
         "active": project.active,
         "client": client_ref(project.client),
+        "billable": project.billable,
+        "metadata": project.meta or {},
         "aliases": aliases,
     }
 
 
 def service_json(service: Service, aliases: list[str]) -> dict[str, Any]:
-    return {"id": service.id, "name": service.name, "active": service.active, "aliases": aliases}
+    return {"id": service.id, "name": service.name, "active": service.active,
+            "metadata": service.meta or {}, "aliases": aliases}
 
 
 def name_warnings(name: str, locale: str) -> list[dict[str, Any]]:
@@ -47,7 +53,8 @@ def name_warnings(name: str, locale: str) -> list[dict[str, Any]]:
 
 
 def client_json(client: Client, projects: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": client.id, "name": client.name, "active": client.active, "projects": projects}
+    return {"id": client.id, "name": client.name, "active": client.active,
+            "metadata": client.meta or {}, "projects": projects}
 
 
 def project_ref(project) -> dict[str, Any] | None:
@@ -69,13 +76,15 @@ def service_ref(service) -> dict[str, Any] | None:
     return None if service is None else {"id": service.id, "name": service.name}
 
 
-def entry_json(entry: TimeEntry, now: dt.datetime | None = None) -> dict[str, Any]:
+def entry_json(entry: TimeEntry, zone: dt.tzinfo, now: dt.datetime | None = None) -> dict[str, Any]:
+    """An entry row's JSON, its timestamps in ``zone`` (the caller's)."""
     return entry_payload(
         entry,
         project_ref(entry.project),
         service_ref(entry.service),
         entry.user.id,
         entry.user.display_name,
+        zone,
         now,
     )
 
@@ -86,12 +95,14 @@ def entry_payload(
     service: dict[str, Any] | None,
     user_id: int,
     display_name: str,
+    zone: dt.tzinfo,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """An entry's JSON from its row (or the row's values) and the ``project``/``service``
-    it refers to; ``id`` first. A running timer's ``duration`` is the seconds recorded
-    before ``timer_started_at`` (Timi clients add the time since themselves), and its
-    ``total_duration`` adds them (at most 24 hours)."""
+    """An entry's JSON from its row (or the row's values: ``meta`` is the ``metadata``)
+    and the ``project``/``service`` it refers to; ``id`` first, timestamps in ``zone``. A
+    running timer's ``duration`` is the seconds recorded before ``timer_started_at`` (Timi
+    clients add the time since themselves), and its ``total_duration`` adds them (at most
+    24 hours)."""
     answer = {
         "id": entry.id,
         "body": entry.body,
@@ -103,11 +114,27 @@ def entry_payload(
         "project": project,
         "service": service,
         "user": {"id": user_id, "display_name": display_name},
-        "timer_started_at": timestamp(entry.timer_started_at),
-        "created_at": timestamp(entry.created_at),
-        "updated_at": timestamp(entry.updated_at),
+        "billable": entry.billable,
+        "tags": list(entry.tags or ()),
+        "metadata": dict(entry.meta or {}),
+        "timer_started_at": timestamp(entry.timer_started_at, zone),
+        "created_at": timestamp(entry.created_at, zone),
+        "updated_at": timestamp(entry.updated_at, zone),
     }
     if entry.timer_started_at is not None:  # Timi's way: duration is what was recorded before
         answer["total_duration"] = total_seconds(entry, now or utcnow())
     return answer
 
+
+def parse_notes(parsed: Entry | None) -> dict[str, Any]:
+    """What the parser said about a text, as create, update and ``/parse.json`` answer it:
+    ``warnings`` (what it guessed) and ``candidates`` (``project``/``service``: the equally
+    good matches of an ambiguous name); empty without a text."""
+    if parsed is None:
+        return {"warnings": [], "candidates": {}}
+    candidates = {
+        kind: [candidate.to_dict() for candidate in found]
+        for kind, found in parsed.candidates.items()
+    }
+    return {"warnings": [warning.to_dict() for warning in parsed.warnings],
+            "candidates": candidates}  # fmt: skip

@@ -19,7 +19,6 @@ nothing is added per request.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from nlentry.api.pipeline import authenticated
-from nlentry.api.scopes import SCOPES, require
+from nlentry.api.scopes import SCOPES
 
 API_PREFIX = "/api/v1"
 
@@ -132,12 +131,9 @@ def operation(
         else:
             if declared.get("scope") not in SCOPES:
                 raise ValueError(f"{handler.__name__}: scope must be one of {sorted(SCOPES)}")
-            on_loop = declared.get("on_loop", False)
-            endpoint = authenticated(
-                scoped(handler, declared["scope"], on_loop),
-                write=declared.get("write", False),
-                on_loop=on_loop,
-            )
+            endpoint = authenticated(handler, write=declared.get("write", False),
+                                     on_loop=declared.get("on_loop", False),
+                                     scope=declared["scope"])  # fmt: skip
         op = Operation(method.upper(), path, name or handler.__name__, tag, summary, endpoint,
                        errors=dict(errors), **declared)  # fmt: skip
         registry.add(op)
@@ -145,22 +141,3 @@ def operation(
         return endpoint
 
     return declare
-
-
-def scoped(handler: Callable[..., Any], scope: str, on_loop: bool) -> Callable[..., Any]:
-    """``handler``, answering 403 first when the caller's token lacks ``scope``."""
-    if on_loop:
-
-        @functools.wraps(handler)
-        async def checked_on_loop(call: Any) -> Any:
-            require(scope, call.caller)
-            return await handler(call)
-
-        return checked_on_loop
-
-    @functools.wraps(handler)
-    def checked(call: Any) -> Any:
-        require(scope, call.caller)
-        return handler(call)
-
-    return checked

@@ -1,17 +1,23 @@
 """Pages of a list: ``page``, ``per_page`` (or ``size``, as Timedash names it) and ``sort``,
-read once for every list, and the ``pagination`` object (DRYTRIX's) of the answer.
+read once for every list, the ``pagination`` object (DRYTRIX's) of the answer, and the
+answer itself with its ``ETag`` (``list_answer``).
 
 More than ``MAX_PER_PAGE`` a page is ``422`` (``too_many``), never silently
 clipped. ``sort`` is one of the list's own orders (``-date``: newest first).
+A list's ``ETag`` is a hash of its JSON bytes: a request whose ``If-None-Match``
+names it (or ``*``) is answered ``304`` without a body.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
+from starlette.responses import JSONResponse, Response
 
 from nlentry.api.request.fields import FieldErrors, Page, PerPage, Strict
 from nlentry.limits import MAX_PER_PAGE
@@ -70,3 +76,32 @@ def pagination(page: PageRequest, total: int) -> dict[str, Any]:
         "next_page": page.page + 1 if page.page < pages else None,
         "prev_page": page.page - 1 if page.page > 1 else None,
     }
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ``ETag`` for the answer ``body``."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (a weak comparison, as RFC 9110
+    says for it) or is ``*``."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def list_answer(headers: Mapping[str, str], content: Any) -> Response:
+    """``content`` as JSON with its ``ETag``; ``304`` (no body) when the request's
+    ``If-None-Match`` already names it."""
+    answer = JSONResponse(content)
+    etag = etag_of(bytes(answer.body))
+    if etag_matches(headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    answer.headers["ETag"] = etag
+    return answer

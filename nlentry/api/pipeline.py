@@ -3,10 +3,14 @@ body -> handler -> JSON.
 
 ``authenticated`` turns a handler into a Starlette endpoint. A request is
 first identified and counted against its token's rate limit (``arrive``):
-when this worker already knows the token (``CallerCache``) that happens on
-the event loop before any database work, and when the token is in a header
-even before the body is read, so a flood is refused for the price of a hash
-and a counter. Then the handler runs:
+when this worker already knows the token (``CallerCache``) that happens
+before any database work, and when the token is in a header even before the
+body is read, so a flood is refused for the price of a hash and a counter. A
+token new to the worker is looked up first (in a thread, in a reading
+transaction of its own), then counted. Counting is always awaited on the
+event loop (``RateLimiter.hit``: memory, or Redis without blocking the loop),
+never in a thread. Then the caller's token must hold the operation's
+``scope`` (``nlentry.api.scopes.require``: else 403), and the handler runs:
 
 * by default, a synchronous ``handler(call) -> Response`` in one of the
   worker's threads, inside one database transaction that also looks the
@@ -21,8 +25,11 @@ and a counter. Then the handler runs:
   the database (``POST /time_entries``: the entry writer's transaction
   confirms the token).
 
-Either way an ``APIError`` becomes its JSON answer (401 and 429 go on up as
-they are) and the rate-limit headers are added to the answer.
+Either way an ``APIError`` (a 403 for a scope included) becomes its JSON answer
+(401 and 429 go on up as they are) and the rate-limit headers are added to the
+answer. A successful answer records the token's use when it is due
+(``caller_cache.note_use``: in a writing handler's own transaction, else after
+the answer is sent).
 
 Failed logins are counted per client address (``LoginLimiter``): a lookup
 that finds no live token counts one, and once an address has used up its
@@ -46,6 +53,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nlentry.api import scopes
+from nlentry.api.caller_cache import note_use
 from nlentry.api.credentials import (
     Caller,
     Credentials,
@@ -101,33 +110,43 @@ Handler = Callable[[Call], Response]
 
 
 def authenticated(
-    handler: Handler | None = None, *, write: bool = False, on_loop: bool = False
+    handler: Handler | None = None,
+    *,
+    write: bool = False,
+    on_loop: bool = False,
+    scope: str | None = None,
 ):
     """Decorate ``handler`` into a Starlette endpoint: ``write`` for a changing
-    request, ``on_loop`` for an ``async`` handler that stays on the event loop."""
+    request, ``on_loop`` for an ``async`` handler that stays on the event loop,
+    ``scope`` for the token scope it needs (None: any token)."""
     if handler is None:
-        return functools.partial(authenticated, write=write, on_loop=on_loop)
+        return functools.partial(authenticated, write=write, on_loop=on_loop, scope=scope)
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         arrival = await arrive(request)
-        if not on_loop:
-            return await in_thread(state, _run, handler, write, request, state, arrival)
-        caller = arrival.caller
-        if caller is None:
-            caller = await in_thread(
+        if arrival.caller is None:  # new to this worker: looked up, then counted
+            arrival.caller = await in_thread(
                 state, look_up_caller, state, arrival.credentials, arrival.address
             )
-        limit_headers = arrival.limit_headers
-        if limit_headers is None:
-            limit_headers = rate_limit(state, caller)
-        call = Call(caller, None, state, request, arrival.fields, arrival.credentials)
+            arrival.limit_headers = await rate_limit(state, arrival.caller)
+        if not on_loop:
+            response = await in_thread(state, _run, handler, write, request, state, arrival,
+                                       scope)  # fmt: skip
+            if response.status_code == 304:  # the client had the answer: no request counted
+                await take_back(state, arrival.caller)
+                remaining = response.headers.get("X-RateLimit-Remaining")
+                if remaining is not None:  # the count given back shows in the answer
+                    response.headers["X-RateLimit-Remaining"] = str(int(remaining) + 1)
+            return response
+        call = Call(arrival.caller, None, state, request, arrival.fields, arrival.credentials)
         try:
-            response = await handler(call)
+            scopes.require(scope, call.caller)
+            response = note_use(state, call.caller, await handler(call))
         except APIError as error:
             response = answer_error(error)
-        response.headers.update(limit_headers)
+        response.headers.update(arrival.limit_headers or {})
         return response
 
     endpoint.handler = handler  # type: ignore[attr-defined]
@@ -140,8 +159,8 @@ class Arrival:
 
     credentials: Credentials
     fields: dict[str, Any]  # without the credentials
-    caller: Caller | None  # the token's owner, if this worker knows the token
-    limit_headers: dict[str, str] | None  # once counted (only a known caller is)
+    caller: Caller | None  # the token's owner, once known (at arrival: if the worker knew it)
+    limit_headers: dict[str, str] | None  # once counted (at arrival: only a known caller is)
     address: str = ""  # the client's address, on which failed logins are counted
 
 
@@ -153,13 +172,13 @@ async def arrive(request: Request) -> Arrival:
     login_limiter = getattr(state, "login_limiter", None)  # None: no limit (create_app's)
     in_headers, credentials = header_credentials(request.headers)
     if in_headers:  # counted before the body is even read
-        caller, limit_headers = _known_and_counted(state, credentials)
+        caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:
             _refuse_known_refused_address(login_limiter, credentials, address)
     fields = await read_fields(request, state.max_body_bytes)
     if not in_headers:
         credentials = credentials_from(request.headers, request.query_params, fields)
-        caller, limit_headers = _known_and_counted(state, credentials)
+        caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:
             _refuse_known_refused_address(login_limiter, credentials, address)
     if credentials is None or not credentials.token:
@@ -196,7 +215,7 @@ def refuse_refused_address(state: Any, address: str | None) -> None:
         raise APIError(429, headers=login_limiter.headers(refusal))
 
 
-def _known_and_counted(
+async def _known_and_counted(
     state: Any, credentials: Credentials | None
 ) -> tuple[Caller | None, dict[str, str] | None]:
     """The caller this worker remembers for ``credentials``, and its rate-limit
@@ -204,7 +223,7 @@ def _known_and_counted(
     caller = state.callers.get(credentials)
     if caller is None:
         return None, None
-    return caller, rate_limit(state, caller)
+    return caller, await rate_limit(state, caller)
 
 
 async def in_thread(state: Any, function: Callable, *args: Any) -> Any:
@@ -241,16 +260,23 @@ def look_up_caller(
         return known_caller(state, session, credentials, address)
 
 
-def rate_limit(state: Any, caller: Caller) -> dict[str, str]:
-    """Count one request of the caller's token: its ``X-RateLimit-*`` headers, or 429."""
+async def rate_limit(state: Any, caller: Caller) -> dict[str, str]:
+    """Count one request of the caller's token, on the event loop: its ``X-RateLimit-*``
+    headers, or 429."""
     limiter = state.limiter
     if limiter is None:
         return {}
-    result = limiter.hit(f"token:{caller.token_id}")
+    result = await limiter.hit(f"token:{caller.token_id}")
     headers = limiter.headers(result)
     if not result.allowed:
         raise APIError(429, headers=headers)
     return headers
+
+
+async def take_back(state: Any, caller: Caller) -> None:
+    """Uncount the caller's request (a ``304 Not Modified`` counts as none)."""
+    if state.limiter is not None:
+        await state.limiter.take_back(f"token:{caller.token_id}")
 
 
 def answer_error(error: APIError) -> Response:
@@ -260,24 +286,26 @@ def answer_error(error: APIError) -> Response:
     return error.response()
 
 
-def _run(handler: Handler, write: bool, request: Request, state: Any, arrival: Arrival) -> Response:
-    limit_headers = arrival.limit_headers
-    if arrival.caller is None:  # a login to look up: not from an address refused for failing
-        refuse_refused_address(state, arrival.address)
+def _run(
+    handler: Handler, write: bool, request: Request, state: Any, arrival: Arrival,
+    scope: str | None = None,
+) -> Response:
+    """The handler in its transaction, which looks the token up again (counted already)."""
     try:
         with state.db.read() as session:
             caller = known_caller(state, session, arrival.credentials, arrival.address)
-            if limit_headers is None:  # not counted yet: the token was new to this worker
-                limit_headers = rate_limit(state, caller)
+            scopes.require(scope, caller)
             if write:
                 session.close()
                 with state.db.write() as write_session:
                     response = handler(Call(caller, write_session, state, request, arrival.fields))
+                    note_use(state, caller, response, write_session)
                     write_session.commit()
             else:
-                response = handler(Call(caller, session, state, request, arrival.fields))
+                response = note_use(state, caller,
+                                    handler(Call(caller, session, state, request, arrival.fields)))
                 session.commit()
     except APIError as error:
         response = answer_error(error)
-    response.headers.update(limit_headers)
+    response.headers.update(arrival.limit_headers or {})
     return response

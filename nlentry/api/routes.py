@@ -24,14 +24,17 @@ from nlentry.api.resources import (
     meta,
     preview,
     projects,
+    search,
     services,
     time_entries,
     timer,
+    tokens,
+    users,
 )
 
 #: The resource modules, in the order their operations are listed.
-RESOURCES = (meta, clients, projects, services, aliases, timer, time_entries, entry_create,
-             preview)  # fmt: skip
+RESOURCES = (meta, clients, projects, services, aliases, search, timer, time_entries,
+             entry_create, preview, users, tokens)  # fmt: skip
 
 OPERATIONS: list[Operation] = [op for module in RESOURCES for op in REGISTRY.of(module.__name__)]
 if len(OPERATIONS) != len(list(REGISTRY)):  # declared in a module missing from RESOURCES

@@ -44,3 +44,11 @@ def require(scope: str | None, caller: Any) -> None:
 def unknown_scopes(names: list[str]) -> list[str]:
     """The names in ``names`` that are no scope."""
     return [name for name in names if name not in SCOPES]
+
+
+def not_grantable(requested: list[str], held: frozenset[str]) -> list[str]:
+    """The scopes of ``requested`` that a token holding ``held`` cannot give a new token:
+    a token never gets a scope its creator's token lacks (``admin:all`` holds all)."""
+    if ADMIN_ALL in held:
+        return []
+    return [scope for scope in requested if scope not in held]

@@ -15,7 +15,9 @@ import datetime as dt
 import functools
 import os
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nlentry.storage.accounts import is_zone_name
 
 TIMEZONE_ENV = "NLENTRY_TIMEZONE"
 
@@ -24,16 +26,6 @@ TIMEZONE_ENV = "NLENTRY_TIMEZONE"
 def zone(name: str) -> ZoneInfo:
     """The zone of an IANA name (``ZoneInfoNotFoundError`` for no zone)."""
     return ZoneInfo(name)
-
-
-def is_zone_name(name: str) -> bool:
-    """Whether ``name`` is an IANA time zone this machine knows."""
-    return name in _zone_names()
-
-
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones()) | {"UTC"}
 
 
 def default_zone_name(environ: Any = os.environ) -> str:

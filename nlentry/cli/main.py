@@ -1,4 +1,5 @@
-"""The ``nlentry`` command: ``parse``, ``serve``, ``user``, ``token``."""
+"""The ``nlentry`` command: ``parse``, ``serve``, ``user``, ``token``, ``client``, ``project``,
+``service``, ``alias``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
         add_server_commands = None
     if add_server_commands is not None:
         add_server_commands(commands)
+        from nlentry.cli.workspace import add_workspace_commands
+
+        add_workspace_commands(commands)
     args = parser.parse_args(argv)
     return args.run(args) or 0
 

@@ -23,6 +23,9 @@ class Item:
     name: str
     client_id: int | str | None = None
     client_name: str | None = None
+    #: a project's billable default, when the catalog's source gives one (the parser
+    #: never reads it; a service that uses the catalog may)
+    billable: bool | None = field(default=None, compare=False)
 
 
 class _Group:
@@ -68,8 +71,8 @@ class Catalog:
     def from_dict(cls, data: dict[str, Any] | None) -> Catalog:
         """Build a catalog from ``{"projects": [...], "services": [...]}``.
 
-        Projects are ``{"id", "name", "aliases": [...], "client": {"id", "name"} | None}``,
-        services ``{"id", "name", "aliases": [...]}``, as the API's
+        Projects are ``{"id", "name", "aliases": [...], "client": {"id", "name"} | None}``
+        (and an optional ``billable``), services ``{"id", "name", "aliases": [...]}``, as the API's
         ``projects.json`` and ``services.json`` return them.
         """
         catalog = cls()
@@ -77,7 +80,8 @@ class Catalog:
         for kind, key in (("project", "projects"), ("service", "services")):
             for raw in data.get(key) or ():
                 client = raw.get("client") or {}
-                item = Item(kind, raw["id"], raw["name"], client.get("id"), client.get("name"))
+                item = Item(kind, raw["id"], raw["name"], client.get("id"), client.get("name"),
+                            raw.get("billable"))
                 catalog.add(item, [raw["name"], *(raw.get("aliases") or ())])
         return catalog
 

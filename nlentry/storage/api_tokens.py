@@ -4,6 +4,11 @@ A token reads ``<public id>.<secret>``. The public id finds the row; the hash
 of the whole token is compared in constant time. A public id is letters,
 digits, ``-`` and ``_`` (``issue_token`` makes hex ones): anything else, a NUL
 above all (PostgreSQL refuses one in text), is no token and is never looked up.
+
+A token has a ``name``, ``scopes`` (space separated in the row) and an
+optional ``expires_at``: an expired token is no token (``token_owner`` and
+``find_token`` refuse it). ``last_used_at`` is recorded at most once a
+``USE_RECORD_INTERVAL`` per token (``record_use``), never as a write per request.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from sqlalchemy.orm import Session
 from nlentry.storage.models import ApiToken, User, Workspace, utcnow
 
 _SEPARATOR = "."
+#: ``last_used_at`` is at most this old while a token is in use (``record_use``).
+USE_RECORD_INTERVAL = dt.timedelta(seconds=60)
 _PUBLIC_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
 
 
@@ -57,6 +64,12 @@ class TokenOwner:
     role: str = "member"  # "admin" or "member"
     timezone: str | None = None  # an IANA name; None: the server's default
     scopes: frozenset[str] = frozenset({"admin:all"})
+    expires_at: dt.datetime | None = None  # naive UTC; None: until revoked
+    last_used_at: dt.datetime | None = None  # naive UTC, as stored when looked up
+
+    def expired(self, now: dt.datetime) -> bool:
+        """Whether the token has expired at ``now`` (naive UTC)."""
+        return self.expires_at is not None and self.expires_at <= now
 
     @property
     def is_admin(self) -> bool:
@@ -78,6 +91,8 @@ _OWNER_BY_PUBLIC_ID = (
         User.role,
         User.timezone,
         ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
     )
     .join(User, User.id == ApiToken.user_id)
     .join(Workspace, Workspace.id == User.workspace_id)
@@ -100,14 +115,14 @@ def token_owner(session: Session, token: str, email: str | None = None) -> Token
     if row is None:
         return None
     (token_id, secret_hash, user_id, workspace_id, owner_email, display_name, locale,
-     user_version, workspace_version, role, timezone, scopes) = row
+     user_version, workspace_version, role, timezone, scopes, expires_at, last_used_at) = row
     if not hmac.compare_digest(secret_hash, hash_token(token)):
         return None
     if email is not None and normalize_email(email) != owner_email:
         return None
     return TokenOwner(token_id, user_id, workspace_id, owner_email, display_name, locale,
                       (workspace_version, user_version), role, timezone,
-                      frozenset(scopes.split()))
+                      frozenset(scopes.split()), expires_at, last_used_at)
 
 
 def normalize_email(email: str) -> str:
@@ -117,17 +132,18 @@ def normalize_email(email: str) -> str:
 
 def issue_token(
     session: Session,
-    user: User,
+    user: User | int,
     *,
     name: str = "",
     scopes: tuple[str, ...] = ("admin:all",),
     expires_at: dt.datetime | None = None,
 ) -> IssuedToken:
-    """A new token of ``user`` with ``scopes`` (names checked by the caller), until
-    ``expires_at`` (naive UTC; None: until revoked)."""
+    """A new token of ``user`` (a row or its id) with ``scopes`` (names checked by the
+    caller), until ``expires_at`` (naive UTC; None: until revoked)."""
+    user_id = user if isinstance(user, int) else user.id
     public_id = secrets.token_hex(6)
     value = f"{public_id}{_SEPARATOR}{secrets.token_urlsafe(32)}"
-    row = ApiToken(user_id=user.id, public_id=public_id, secret_hash=hash_token(value),
+    row = ApiToken(user_id=user_id, public_id=public_id, secret_hash=hash_token(value),
                    name=name, scopes=" ".join(scopes), expires_at=expires_at)  # fmt: skip
     session.add(row)
     session.flush()
@@ -168,3 +184,36 @@ def revoke_user_tokens(session: Session, user: User) -> int:
         .values(revoked_at=utcnow())
     )
     return result.rowcount
+
+
+def live_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """``user_id``'s tokens that are not revoked (expired ones included), oldest first."""
+    return list(session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+    ))  # fmt: skip
+
+
+def revoke_own_token(session: Session, user_id: int, token_id: int) -> bool:
+    """Revoke ``user_id``'s token ``token_id``; false when it is not theirs or revoked."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user_id,
+               ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )  # fmt: skip
+    return result.rowcount == 1
+
+
+def record_use(session: Session, token_id: int, now: dt.datetime | None = None) -> None:
+    """``last_used_at = now`` for ``token_id`` unless it is already within
+    ``USE_RECORD_INTERVAL`` of it (a row another worker touched is left alone)."""
+    now = now or utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at <= now - USE_RECORD_INTERVAL))
+        .values(last_used_at=now)
+    )  # fmt: skip

@@ -28,6 +28,7 @@ def catalog_data(session: Session, user_id: int, workspace_id: int) -> dict[str,
                 "name": p.name,
                 "aliases": aliases.get(("project", p.id), []),
                 "client": {"id": p.client.id, "name": p.client.name} if p.client else None,
+                "billable": p.billable,
             }
             for p in projects
         ],

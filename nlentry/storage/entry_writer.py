@@ -4,10 +4,11 @@ Each process has one writer thread. A request hands it a ``NewEntry`` and
 waits; the writer takes every entry waiting (at most ``MAX_BATCH``) and, in
 one writing transaction (``BEGIN IMMEDIATE`` on SQLite):
 
-1. reads, for the batch's tokens, which are still live and their catalog
-   versions; an entry whose token is gone is answered ``REVOKED``, one parsed
-   with another catalog than the current one ``Stale`` (nothing is stored:
-   the request parses again);
+1. reads, for the batch's tokens, which are still live (neither revoked nor
+   expired) and their catalog versions; an entry whose token is gone is
+   answered ``REVOKED``, one parsed with another catalog than the current one
+   ``Stale`` (nothing is stored: the request reads its caller again and parses
+   again);
 2. inserts the entries; for one with an ``Idempotency-Key`` it first claims
    the key (or finds the claim made before, answered ``Claimed``) and keeps
    the entry's answer beside the claim;
@@ -54,11 +55,18 @@ KEEP_KEYS_FOR = dt.timedelta(hours=24)
 
 
 def entry_row(user_id: int, values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """A new entry's row from its ``values``, every column given (``None`` when absent)."""
+    """A new entry's row from its ``values``, every column given (``None`` when absent;
+    an empty description, ``billable`` true, no tags and no metadata unless given)."""
     row = {name: values.get(name) for name in ENTRY_COLUMNS}
     row.update(user_id=user_id, created_at=now, updated_at=now)
     if row["description"] is None:
         row["description"] = ""
+    if row["billable"] is None:
+        row["billable"] = True
+    if row["tags"] is None:
+        row["tags"] = []
+    if row["metadata"] is None:
+        row["metadata"] = {}
     return row
 
 
@@ -292,7 +300,7 @@ class _Worker:
 
     def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:
         """The batch's statements: the outcomes known so far, and (index, id) of new rows."""
-        live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries})
+        live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
         outcomes: list[Outcome | None] = [None] * len(entries)
         plain: list[int] = []
         keyed: list[int] = []

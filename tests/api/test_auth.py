@@ -61,7 +61,7 @@ def test_form_fields(client, alice):
 def test_bad_credentials_are_401(client, alice, headers):
     answer = client.get("/api/v1/projects.json", headers=headers)
     assert answer.status_code == 401
-    assert answer.json() == {"message": "unauthorized"}
+    assert answer.json()["message"] == "unauthorized"
 
 
 def test_a_token_with_one_character_changed_is_401(client, alice):
@@ -116,7 +116,7 @@ def test_every_private_route_needs_a_token(client, alice, method, path):
     for suffix in ("", ".json"):
         answer = client.request(method, _concrete(path) + suffix)
         assert answer.status_code == 401, (method, path, suffix)
-        assert answer.json() == {"message": "unauthorized"}
+        assert answer.json()["message"] == "unauthorized"
 
 
 def test_health_and_info_need_no_token(client):
@@ -145,7 +145,7 @@ def test_rate_limit_answers_429_with_headers(database_url, make_account):
         assert answers[0].headers["X-RateLimit-Remaining"] == "2"
         assert int(answers[0].headers["X-RateLimit-Reset"]) > 0
         refused = answers[3]
-        assert refused.json() == {"message": "rate limit exceeded"}
+        assert refused.json()["message"] == "rate limit exceeded"
         assert int(refused.headers["Retry-After"]) >= 1
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         other = make_account(app, "other@acme.nl")

@@ -24,9 +24,12 @@ def test_form_strings_are_read_the_timi_way():
                                           "aliases": "kiwi, ,kw"})
     assert errors == {}
     assert values == {"name": "Kiwi", "active": True, "client_id": None, "aliases": ["kiwi", "kw"]}
-    values, _ = read(TimeEntryQuery, {"project_ids": "1, 2,,3", "date": "27-03-2016",
-                                      "per_page": "500"})
+    values, errors = read(TimeEntryQuery, {"project_ids": "1, 2,,3", "date": "27-03-2016",
+                                           "per_page": "100"})
+    assert errors == {}
     assert values == {"project_ids": [1, 2, 3], "date": dt.date(2016, 3, 27), "per_page": 100}
+    _, errors = read(TimeEntryQuery, {"per_page": "500"})  # more than a page holds: refused
+    assert list(errors) == ["per_page"]
 
 
 def test_each_refused_field_has_its_localized_message_and_the_others_are_read():

@@ -35,7 +35,7 @@ def test_same_key_with_another_body_is_422_naming_the_header(client, alice):
     post(client, alice, "k", body="werk", duration="60")
     answer = post(client, alice, "k", body="werk", duration="120")
     assert answer.status_code == 422
-    assert answer.json() == {"errors": {"Idempotency-Key": ["is al gebruikt voor een ander verzoek"]}}
+    assert answer.json()["errors"] == {"Idempotency-Key": ["is al gebruikt voor een ander verzoek"]}
     assert total(client, alice) == 1
 
 
@@ -59,7 +59,7 @@ def test_key_length_is_limited(client, alice):
     assert post(client, alice, "x" * 128, body="werk", duration="60").status_code == 201
     answer = post(client, alice, "x" * 129, body="werk", duration="60")
     assert answer.status_code == 422
-    assert answer.json() == {"errors": {"Idempotency-Key": ["is te lang"]}}
+    assert answer.json()["errors"] == {"Idempotency-Key": ["is te lang"]}
 
 
 def test_concurrent_requests_with_one_key_store_one_entry(app, alice):

@@ -26,6 +26,7 @@ from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
 from nlentry.api.openapi.document import openapi_document
+from nlentry.api.scopes import SCOPES
 from nlentry.storage import create_user, get_or_create_workspace
 from nlentry.storage.demo import seed_example_catalog
 
@@ -51,7 +52,8 @@ API_MD = {
     ("get", "/api/v1/health"), ("get", "/api/v1/info"),
 }
 ENTRY_FIELDS = {"id", "body", "description", "date", "duration", "start_time", "end_time",
-                "project", "service", "user", "timer_started_at", "created_at", "updated_at"}
+                "project", "service", "user", "billable", "tags", "metadata", "timer_started_at",
+                "created_at", "updated_at"}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def resolve(document, node: dict[str, Any]) -> dict[str, Any]:
 KNOWN_KEYWORDS = {
     "$ref", "anyOf", "oneOf", "allOf", "type", "properties", "required",
     "additionalProperties", "items", "enum", "minimum", "maximum", "minLength", "maxLength",
-    "pattern", "format", "description", "examples", "default", "title",
+    "maxItems", "maxProperties", "pattern", "format", "description", "examples", "default", "title",
 }
 FORMATS = Draft202012Validator.FORMAT_CHECKER
 
@@ -249,8 +251,15 @@ def test_security_is_documented(document):
         if key in PUBLIC:
             assert op["security"] == []
         else:
-            assert "security" not in op, key  # the document's default: a token
+            # any way of logging in, with a token holding the operation's scope
+            scope = op["x-required-scope"]
+            assert scope in SCOPES, key
+            assert op["security"] == [
+                {name: ([] if name == "emailQuery" else [scope]) for name in requirement}
+                for requirement in document["security"]], key
             assert {"401", "429"} <= set(op["responses"]), key
+    for scope in SCOPES:  # each scope is described with the bearer scheme
+        assert f"`{scope}`" in schemes["bearer"]["description"]
 
 
 def test_the_shapes_are_those_of_the_api_doc(document):
@@ -260,20 +269,26 @@ def test_the_shapes_are_those_of_the_api_doc(document):
     project = resolve(document, entry["properties"]["project"]["anyOf"][0])
     assert set(project["properties"]) == {"id", "name", "client"}
     assert set(schemas["Project"]["properties"]) == {"id", "name", "active", "client", "aliases",
-                                                     "warnings"}
-    assert set(schemas["Project"]["required"]) == {"id", "name", "active", "client", "aliases"}
+                                                     "billable", "metadata", "warnings"}
+    assert set(schemas["Project"]["required"]) == {"id", "name", "active", "client", "aliases",
+                                                   "billable", "metadata"}
     page = schemas["TimeEntryPage"]["properties"]
-    assert set(page) == {"current_page", "per_page", "total_entries", "time_entries"}
-    assert set(schemas["Error"]["required"]) == {"message"}
-    assert schema_errors(document, schemas["ValidationError"],
-                         {"errors": {"duration": ["is geen getal"]}}) == []
+    assert set(page) == {"current_page", "per_page", "total_entries", "time_entries",
+                         "pagination"}
+    assert set(schemas["Error"]["required"]) == {"message", "error_code", "code", "type", "param"}
+    invalid = {"message": "validation failed", "error_code": "validation_error",
+               "code": "VALIDATION_ERROR", "type": "invalid_request_error", "param": "duration",
+               "errors": {"duration": ["is geen getal"]}}
+    assert schema_errors(document, schemas["ValidationError"], invalid) == []
+    assert schema_errors(document, schemas["ValidationError"], {"message": "x"}) != []
     too_many = document["components"]["responses"]["TooManyRequests"]["headers"]
     assert {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
             "X-RateLimit-Reset"} <= set(too_many)
     list_entries = document["paths"]["/api/v1/time_entries"]["get"]
     names = {p["name"] for p in list_entries["parameters"]}
     assert names == {"date", "start_date", "end_date", "project_ids", "service_ids",
-                     "client_ids", "page", "per_page"}
+                     "client_ids", "user_ids", "billable", "tag", "q", "updated_since", "sort",
+                     "size", "page", "per_page"}
     create = document["paths"]["/api/v1/time_entries"]["post"]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header"
                for p in create["parameters"])
@@ -322,7 +337,7 @@ def test_every_documented_operation_answers_without_a_token(app, document, suffi
             assert answer.status_code == 200, (method, path)
         else:
             assert answer.status_code == 401, (method, path, answer.status_code)
-            assert answer.json() == {"message": "unauthorized"}
+            assert answer.json()["message"] == "unauthorized"
         assert str(answer.status_code) in op["responses"]
 
 
@@ -405,6 +420,8 @@ def test_every_operation_answers_as_documented(conformance, document):
     c.call("patch", f"{v1}/clients/{{id}}", expect=200, path_values=one, json={"active": False})
     c.call("patch", f"{v1}/clients/{{id}}", expect=422, path_values=one, json={"name": " "})
     c.call("get", f"{v1}/clients/{{id}}", expect=404, path_values={"id": 999_999})
+    gone = c.call("post", f"{v1}/clients", expect=201, json={"name": "Gone"})
+    c.call("delete", f"{v1}/clients/{{id}}", expect=204, path_values={"id": gone["id"]})
 
     # projects and their aliases
     project = c.call("post", f"{v1}/projects", expect=201, suffix=".json",
@@ -424,6 +441,10 @@ def test_every_operation_answers_as_documented(conformance, document):
            path_values={**one, "alias": "kw"})
     c.call("delete", f"{v1}/projects/{{id}}/aliases/{{alias}}", expect=404,
            path_values={**one, "alias": "kw"})
+    gone = c.call("post", f"{v1}/projects", expect=201, json={"name": "Gone"})
+    c.call("delete", f"{v1}/projects/{{id}}", expect=204, suffix=".json",
+           path_values={"id": gone["id"]})
+    c.call("delete", f"{v1}/projects/{{id}}", expect=404, path_values={"id": 999_999})
 
     # services and their aliases
     service = c.call("post", f"{v1}/services", expect=201, json={"name": "Audit"})
@@ -436,6 +457,10 @@ def test_every_operation_answers_as_documented(conformance, document):
            json={"alias": "controle"})
     c.call("delete", f"{v1}/services/{{id}}/aliases/{{alias}}", expect=204, suffix=".json",
            path_values={**one, "alias": "controle"})
+    c.call("delete", f"{v1}/services/{{id}}", expect=204, path_values=one)
+    found = c.call("get", f"{v1}/search", expect=200, suffix=".json", params={"q": "kiwi"})
+    assert ("project", "Kiwi site") in {(r["type"], r["title"]) for r in found["results"]}
+    c.call("get", f"{v1}/search", expect=422, params={"q": "k"})
 
     # time entries
     entry = c.call("post", f"{v1}/time_entries", expect=201, suffix=".json",
@@ -476,6 +501,17 @@ def test_every_operation_answers_as_documented(conformance, document):
     c.call("delete", f"{v1}/time_entries/{{id}}", expect=204, suffix=".json", path_values=one)
     c.call("get", f"{v1}/time_entries/{{id}}", expect=404, path_values=one)
 
+    # the caller's profile and tokens
+    c.call("get", f"{v1}/users/me", expect=200, suffix=".json")
+    c.call("patch", f"{v1}/users/me", expect=200, json={"timezone": "Europe/Amsterdam"})
+    c.call("patch", f"{v1}/users/me", expect=422, json={"timezone": "Mars/Olympus"})
+    made = c.call("post", f"{v1}/tokens", expect=201, suffix=".json",
+                  data={"name": "laptop", "scopes": "read:time_entries", "expires_in_days": "7"})
+    c.call("post", f"{v1}/tokens", expect=422, json={"name": "x", "scopes": ["nope"]})
+    assert [t["id"] for t in c.call("get", f"{v1}/tokens", expect=200)][-1] == made["id"]
+    c.call("delete", f"{v1}/tokens/{{id}}", expect=204, path_values={"id": made["id"]})
+    c.call("delete", f"{v1}/tokens/{{id}}", expect=404, path_values={"id": made["id"]})
+
     # a wrong token, in each of the ways a token is sent
     basic = base64.b64encode(b"alice@acme.nl:wrong").decode()
     for headers in ({"X-Api-Key": "alice@acme.nl:wrong"}, {"Authorization": f"Basic {basic}"},
@@ -499,7 +535,7 @@ def test_too_many_requests_answers_as_documented(tmp_path, document):
         c.call("get", "/api/v1/services", expect=200, params={"token": token.value})
         c.call("get", "/api/v1/services", expect=429)
         answer = c.client.get("/api/v1/time_entries", headers=c.headers)
-        assert answer.json() == {"message": "rate limit exceeded"}
+        assert answer.json()["message"] == "rate limit exceeded"
         assert int(answer.headers["Retry-After"]) >= 1
     finally:
         app.state.db.dispose()

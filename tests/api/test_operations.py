@@ -62,8 +62,10 @@ def test_a_declared_operation_is_routed_listed_and_documented(registry):
     document = build_document(operations)
     validate(document)
     remove = document["paths"]["/api/v1/things/{id}"]["delete"]
-    assert remove["operationId"] == "remove_thing" and "security" not in remove
-    assert set(remove["responses"]) == {"204", "400", "401", "404", "429", "503"}
+    assert remove["operationId"] == "remove_thing"
+    assert remove["x-required-scope"] == "write:projects"
+    assert {"bearer": ["write:projects"]} in remove["security"]
+    assert set(remove["responses"]) == {"204", "400", "401", "403", "404", "429", "503"}
     assert remove["responses"]["404"]["description"] == "no such thing"
     assert remove["parameters"][0]["schema"]["maximum"] == 2**31 - 1
     make = document["paths"]["/api/v1/things"]["post"]

@@ -28,13 +28,13 @@ def test_json_suffix_is_optional_everywhere(client, alice):
 def test_unknown_path_is_json_404(client, alice):
     answer = client.get("/api/v1/nothing.json", headers=alice.headers)
     assert answer.status_code == 404
-    assert answer.json() == {"message": "not found"}
+    assert answer.json()["message"] == "not found"
 
 
 def test_wrong_method_is_json_405(client, alice):
     answer = client.put("/api/v1/projects.json", headers=alice.headers)
     assert answer.status_code == 405
-    assert answer.json() == {"message": "method not allowed"}
+    assert answer.json()["message"] == "method not allowed"
 
 
 def test_invalid_json_is_400(client, alice):
@@ -61,7 +61,7 @@ def test_unsupported_content_type_is_415(client, alice):
     headers = {**alice.headers, "Content-Type": "text/plain"}
     answer = client.post("/api/v1/time_entries", content=b"2 uur", headers=headers)
     assert answer.status_code == 415
-    assert answer.json() == {"message": "unsupported media type"}
+    assert answer.json()["message"] == "unsupported media type"
 
 
 def test_multipart_form_is_read(client, alice):
@@ -79,7 +79,7 @@ def test_body_over_the_limit_is_413(database_url, make_account):
         big = "x" * 2000
         answer = client.post("/api/v1/time_entries", data={"body": big}, headers=user.headers)
         assert answer.status_code == 413
-        assert answer.json() == {"message": "request body too large"}
+        assert answer.json()["message"] == "request body too large"
 
         def chunks():  # no Content-Length: the streamed size counts
             for _ in range(10):
@@ -110,7 +110,7 @@ def test_server_fault_is_500_without_trace_and_logged(app, caplog):
     with caplog.at_level(logging.ERROR, logger="nlentry.api"):
         answer = client.get("/api/v1/boom")
     assert answer.status_code == 500
-    assert answer.json() == {"message": "internal error"}
+    assert answer.json()["message"] == "internal error"
     assert "secret detail" not in answer.text
     assert any("secret detail" in (r.exc_text or "") or r.exc_info for r in caplog.records)
 
@@ -153,7 +153,7 @@ def test_lone_surrogate_in_json_is_422_naming_the_field_and_stores_nothing(app, 
     ]:
         answer = client.post(path, content=body, headers=headers)
         assert answer.status_code == 422, (path, answer.text)
-        assert answer.json() == {"errors": {field: [UNREADABLE_TEXT]}}
+        assert answer.json()["errors"] == {field: [UNREADABLE_TEXT]}
     # a field name cannot be named back: 400
     answer = client.post(
         "/api/v1/time_entries", content=b'{"\\ud800": 1, "body": "2 uur"}', headers=headers
@@ -179,7 +179,7 @@ def test_405_allow_names_every_method_of_the_path(client, alice):
     ]:
         answer = client.request(method, path, headers=alice.headers)
         assert answer.status_code == 405, (method, path)
-        assert answer.json() == {"message": "method not allowed"}
+        assert answer.json()["message"] == "method not allowed"
         assert set(answer.headers["allow"].replace(" ", "").split(",")) - {"HEAD"} == allowed
 
 
@@ -234,7 +234,7 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_closed(database_url, cap
         # timeout answers 408, whatever the machine's load
         assert sent[0]["status"] == 408
         assert (b"connection", b"close") in sent[0]["headers"]
-        assert json.loads(sent[1]["body"]) == {"message": "request timeout"}
+        assert json.loads(sent[1]["body"])["message"] == "request timeout"
         assert len(sent) == 2 and not caplog.records
         assert _entries(app) == 0
     finally:

@@ -1,8 +1,9 @@
 """Finding 12 of issue 10: no timer makes an entry longer than 24 hours, and a timer
 start with an ``Idempotency-Key`` stores once.
 
-The clock is injected (the timer resource's ``utcnow`` and ``_local_clock``):
-nothing here sleeps or reads the wall clock.
+The clock is injected (the timer resource's ``utcnow``; the local clock is the user's
+zone's, the server's default ``NLENTRY_TIMEZONE`` here): nothing here sleeps or reads
+the wall clock.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ T0 = dt.datetime(2026, 3, 18, 8, 0, 0)  # naive UTC, as stored
 
 
 class Clock:
-    """The timer resource's time: UTC ``now`` and the local clock, moved by the test."""
+    """The timer resource's time: UTC ``now`` and the local clock (UTC+1 all year: the
+    server's default zone, the users having none of their own), moved by the test."""
 
     def __init__(self, monkeypatch, now: dt.datetime, local: dt.datetime):
         self.now, self.local = now, local
         monkeypatch.setattr(timer_resource, "utcnow", lambda: self.now)
         monkeypatch.setattr(entries_resource, "utcnow", lambda: self.now)
-        monkeypatch.setattr(timer_resource, "_local_clock",
-                            lambda: self.local.time().replace(second=0, microsecond=0))  # fmt: skip
+        monkeypatch.setenv("NLENTRY_TIMEZONE", "Africa/Lagos")  # UTC+1, no summer time
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)

@@ -27,7 +27,8 @@ RATE_LIMIT = 120
 def two_workers(tmp_path, postgres_url, redis_url):
     with livekit.fresh_database(postgres_url) as db, \
             livekit.fresh_redis_db(redis_url, db=12) as redis_db:  # fmt: skip
-        env = livekit.server_env(NLENTRY_DATABASE_URL=db, NLENTRY_REDIS_URL=redis_db)
+        env = livekit.server_env(NLENTRY_DATABASE_URL=db, NLENTRY_REDIS_URL=redis_db,
+                                 NLENTRY_RATE_LIMIT="120/minute")  # the minute alone: no burst
         users = {name: f"{name}@example.com:{livekit.add_user(env, f'{name}@example.com', cwd=tmp_path)}"
                  for name in ["limited", "racer", *[f"load{i}" for i in range(8)]]}  # fmt: skip
         with livekit.running(env, tmp_path, workers=2) as server:

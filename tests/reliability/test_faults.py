@@ -109,7 +109,7 @@ def _rows(app) -> int:
 
 def _assert_unavailable(answer) -> None:
     assert answer.status_code == 503, (answer.status_code, answer.text)
-    assert answer.json() == UNAVAILABLE
+    assert answer.json()["message"] == UNAVAILABLE["message"]
     assert int(answer.headers["Retry-After"]) >= 1
 
 
@@ -295,5 +295,5 @@ def test_a_store_fault_is_503_anywhere_and_a_bug_stays_500(app, caplog):
         _assert_unavailable(http.get(f"/api/v1/boom/{kind}"))
     bug = http.get("/api/v1/boom/bug")
     assert bug.status_code == 500
-    assert bug.json() == {"message": "internal error"}
+    assert bug.json()["message"] == "internal error"
     assert "secret detail" not in bug.text and "Retry-After" not in bug.headers

@@ -351,7 +351,7 @@ def test_huge_ids_in_paths_are_404(fuzz, big):
             body = {"json": {"name": "x", "alias": "y"}} if method in ("POST", "PATCH") else {}
             answer = http.request(method, url, headers=headers, **body)
             data = assert_clean(answer, {404}, url)
-            assert data == {"message": "not found"}
+            assert data["message"] == "not found"
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -449,7 +449,7 @@ def test_405_names_every_allowed_method(app):
         for wrong in sorted({"GET", "POST", "PATCH", "PUT", "DELETE"} - documented):
             answer = http.request(wrong, concrete)
             assert answer.status_code == 405, (wrong, path, answer.status_code)
-            assert answer.json() == {"message": "method not allowed"}
+            assert answer.json()["message"] == "method not allowed"
             allowed = {m.strip() for m in answer.headers.get("allow", "").split(",") if m.strip()}
             if not documented <= allowed:
                 problems.append(f"{wrong} {path}: Allow {sorted(allowed)}, "

@@ -1,4 +1,4 @@
-"""The isolation matrix: every operation of ``/openapi.json`` against five intruders.
+"""The isolation matrix: every operation of ``/openapi.json`` against six intruders.
 
 For each path and method of ``openapi_document()`` (with and without the
 ``.json`` suffix; path parameters filled with ids of objects that really exist
@@ -7,9 +7,14 @@ and belong to the owner), requests are sent by
 (a) no credentials, (b) a wrong token (garbage; the owner's public id with a
 wrong secret; the owner's valid token under another user's e-mail), (c) the
 owner's revoked token (as a header and as a query parameter), (d) another user
-of the same workspace, (e) a user of another workspace.
+of the same workspace (a member; the owner is the workspace's admin), (e) a user
+of another workspace (that workspace's admin), (f) a token of the owner that
+holds every scope but the one the operation needs (its scope is read from the
+document's ``x-required-scope``).
 
-(a)-(c) must answer ``401 {"message": "unauthorized"}``. (d)-(e) must answer
+(a)-(c) must answer ``401 {"message": "unauthorized"}``; (f) ``403`` with
+``required_scope`` (the operation's) and ``available_scopes`` (the token's),
+before anything is done. (d)-(e) must answer
 ``404 {"message": "not found"}`` or an empty list on the owner's personal data
 (entries, aliases, timer), and (e) also on the workspace's clients, projects
 and services. No answer may carry the owner's entries, aliases or token, and
@@ -31,6 +36,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from nlentry.api.openapi.document import openapi_document
+from nlentry.api.scopes import ADMIN_ALL, SCOPES
 from nlentry.storage.api_tokens import issue_token, revoke_token
 from tests.reliability.reliability_support import (
     CountingClient,
@@ -72,6 +78,21 @@ def document_operations() -> list[tuple[str, str, str]]:
 OPERATIONS = document_operations()
 
 
+def required_scopes() -> dict[str, str]:
+    """``operationId -> the scope it needs``, as the document says."""
+    return {item[method]["operationId"]: item[method]["x-required-scope"]
+            for item in openapi_document()["paths"].values()
+            for method in METHODS if method in item and "x-required-scope" in item[method]}
+
+
+REQUIRED_SCOPE = required_scopes()
+#: Archiving operations: a colleague may archive the workspace's objects (``active``).
+ARCHIVES = {"delete_client": "clients", "delete_project": "projects",
+            "delete_service": "services"}
+#: Query parameters an operation needs (the search's words: the owner's marks).
+QUERIES = {"search": {"q": "geheim"}}
+
+
 # --- the world: an owner with one of everything, and the intruders ------------------------
 
 
@@ -82,6 +103,8 @@ class World:
     colleague: object
     stranger: object
     revoked_token: str
+    #: scope -> a token of the owner holding every scope but it (and not admin:all)
+    lacking: dict[str, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     snapshot: dict[str, object] = field(default_factory=dict)
@@ -101,6 +124,10 @@ class World:
             "clients": self.owner_get("/api/v1/clients.json"),
             "projects": self.owner_get("/api/v1/projects.json"),
             "services": self.owner_get("/api/v1/services.json"),
+            "me": self.owner_get("/api/v1/users/me.json"),
+            # what time alone does not change (last_used_at moves as the owner reads)
+            "tokens": [{k: v for k, v in token.items() if k != "last_used_at"}
+                       for token in self.owner_get("/api/v1/tokens.json")],
         }
 
 
@@ -117,8 +144,14 @@ def world(app) -> World:
         revoked = issue_token(session, user)
         session.flush()
         assert revoke_token(session, revoked.value)
+        lacking = {
+            scope: issue_token(session, user, name=f"without {scope}",
+                               scopes=tuple(sorted(set(SCOPES) - {scope, ADMIN_ALL}))).value
+            for scope in SCOPES
+        }
         session.commit()
-    w = World(http, owner, colleague, stranger, revoked.value)
+    assert owner.role == "admin" and colleague.role == "member" and stranger.role == "admin"
+    w = World(http, owner, colleague, stranger, revoked.value, lacking)
     headers = w.owner_headers()
 
     def create(path: str, data: dict) -> dict:
@@ -138,7 +171,8 @@ def world(app) -> World:
     assert entry["service"]["id"] == service["id"]
     timer = create("/api/v1/time_entries/timer.json", {"body": f"{PROJECT_ALIAS} {TIMER_MARK}"})
     w.ids = {"clients": client["id"], "projects": project["id"], "services": service["id"],
-             "time_entries": entry["id"], "timer": timer["id"]}
+             "time_entries": entry["id"], "timer": timer["id"],
+             "tokens": w.owner_get("/api/v1/tokens.json")[0]["id"]}
     w.aliases = {"projects": PROJECT_ALIAS, "services": SERVICE_ALIAS}
     w.snapshot = w.take_snapshot()
     return w
@@ -182,6 +216,8 @@ def request_body(operation_id: str, world: World, serial: int) -> dict | None:
         "update_time_entry": {"body": "3 uur overgenomen", "duration": 60},
         "start_timer": {"body": "werk"},
         "parse": {"body": "2 uur werk", "project_id": ids["projects"]},
+        "update_me": {"display_name": f"Intruder {serial}"},  # their own profile
+        "create_token": {"name": f"intruder {serial}", "scopes": ["read:time_entries"]},
     }
     return bodies.get(operation_id)
 
@@ -216,11 +252,24 @@ EXPECTED: dict[str, dict[str, object]] = {
     "start_timer": {"d": {201}, "e": {201}},
     "stop_timer": {"d": DENIED, "e": DENIED},
     "parse": {"d": {200}, "e": {404, 422}},
+    # archiving: the workspace's objects are the colleague's to archive too
+    "delete_client": {"d": {204}, "e": DENIED},
+    "delete_project": {"d": {204}, "e": DENIED},
+    "delete_service": {"d": {204}, "e": DENIED},
+    # the colleague finds the workspace's projects, never the owner's entries or aliases
+    "search": {"d": {200}, "e": {200}},
+    # their own profile and tokens; the owner's token is not theirs to revoke
+    "show_me": {"d": {200}, "e": {200}},
+    "update_me": {"d": {200}, "e": {200}},
+    "list_tokens": {"d": {200}, "e": {200}},
+    "create_token": {"d": {201}, "e": {201}},
+    "delete_token": {"d": DENIED, "e": DENIED},
 }
 
 
-def intruders(world: World) -> list[tuple[str, str, dict, dict]]:
-    """``(label, class, headers, query)``: (a)-(c) first, then (e), then (d) last."""
+def intruders(world: World, scope: str | None = None) -> list[tuple[str, str, dict, dict]]:
+    """``(label, class, headers, query)``: (a)-(c) first, then (f) for an operation
+    needing ``scope``, then (e), then (d) last."""
     owner = world.owner
     public_id = owner.token.split(".", 1)[0]
     wrong_secret = f"{public_id}.{secrets.token_urlsafe(32)}"
@@ -234,6 +283,8 @@ def intruders(world: World) -> list[tuple[str, str, dict, dict]]:
          {"Authorization": f"Bearer {world.revoked_token}"}, {}),
         ("c: revoked token (query)", "401", {},
          {"email": owner.email, "token": world.revoked_token}),
+        *([("f: owner's token without the scope", "f",
+            {"Authorization": f"Bearer {world.lacking[scope]}"}, {})] if scope else []),
         ("e: user of another workspace", "e",
          {"Authorization": f"Bearer {world.stranger.token}"}, {}),
         ("d: colleague in the same workspace", "d",
@@ -247,7 +298,7 @@ def forbidden_strings(world: World, intruder_class: str) -> list[str]:
         owner.token, owner.token.split(".", 1)[1], world.revoked_token.split(".", 1)[1],
         OWNER_EMAIL, OWNER_NAME_MARK, ENTRY_MARK, TIMER_MARK, PROJECT_ALIAS, SERVICE_ALIAS,
     ]
-    if intruder_class in ("e", "401"):
+    if intruder_class in ("e", "401", "f"):
         found.append(WORKSPACE_MARK)
     return found
 
@@ -284,7 +335,7 @@ def check_answer(answer, expected, operation_id: str, world: World, intruder_cla
             f"{context}: expected {sorted(expected)}, got {answer.status_code} {answer.text[:300]}"
         )
         if answer.status_code == 404:
-            assert answer.json() == NOT_FOUND, context
+            assert answer.json()["message"] == NOT_FOUND["message"], context
     assert_no_owner_data(answer, world, intruder_class, context)
 
 
@@ -327,31 +378,42 @@ def at_rest(entry: dict) -> dict:
 )
 def test_isolation_matrix(world, operation_id, method, path):
     serial = 0
+    scope = REQUIRED_SCOPE[operation_id]
     for suffix in ("", ".json"):
         url = fill_path(path, world) + suffix
-        for label, intruder_class, headers, query in intruders(world):
+        for label, intruder_class, headers, query in intruders(world, scope):
             serial += 1
             body = request_body(operation_id, world, serial)
-            kwargs = {"headers": headers, "params": query}
+            kwargs = {"headers": headers, "params": {**QUERIES.get(operation_id, {}), **query}}
             if body is not None:
                 kwargs["json"] = body
             answer = world.http.request(method, url, **kwargs)
             context = f"{method} {url} by {label}"
             if intruder_class == "401":
                 assert answer.status_code == 401, f"{context}: {answer.status_code} {answer.text}"
-                assert answer.json() == UNAUTHORIZED, context
-                assert_no_owner_data(answer, world, intruder_class, context)
+                assert answer.json()["message"] == UNAUTHORIZED["message"], context
+            elif intruder_class == "f":
+                assert answer.status_code == 403, f"{context}: {answer.status_code} {answer.text}"
+                refusal = answer.json()
+                assert refusal["message"] == "forbidden", context
+                assert refusal["required_scope"] == scope, context
+                assert refusal["available_scopes"] == sorted(set(SCOPES) - {scope, ADMIN_ALL})
             else:
                 expected = EXPECTED[operation_id][intruder_class]
                 check_answer(answer, expected, operation_id, world, intruder_class, context)
-    # nothing of the owner's changed: entries, timer, clients, projects, services, aliases
+                continue
+            assert_no_owner_data(answer, world, intruder_class, context)
+    # nothing of the owner's changed: entries, timer, clients, projects, services, aliases,
+    # profile and tokens (a colleague may archive the workspace's objects: their ``active``)
     after = world.take_snapshot()
     before = world.snapshot
     assert after["entries"] | {"time_entries": None} == before["entries"] | {"time_entries": None}
     assert [at_rest(e) for e in after["entries"]["time_entries"]] == [
         at_rest(e) for e in before["entries"]["time_entries"]]
     assert at_rest(after["timer"]) == at_rest(before["timer"])
+    assert after["me"] == before["me"] and after["tokens"] == before["tokens"]
     for name in ("clients", "projects", "services"):
+        ignored = {"projects", "active"} if ARCHIVES.get(operation_id) == name else {"projects"}
         owned_before = [item for item in before[name] if item["id"] in world.ids.values()]
         owned_after = [item for item in after[name] if item["id"] in world.ids.values()]
         # a colleague's new projects may appear under the client; the owner's own stay
@@ -360,10 +422,15 @@ def test_isolation_matrix(world, operation_id, method, path):
             assert match is not None, f"{name}: {item} disappeared"
             if name == "clients":
                 assert {p["id"] for p in item["projects"]} <= {p["id"] for p in match["projects"]}
-                assert {k: v for k, v in match.items() if k != "projects"} == {
-                    k: v for k, v in item.items() if k != "projects"}
-            else:
-                assert match == item, f"{name}: {item} became {match}"
+            assert {k: v for k, v in match.items() if k not in ignored} == {
+                k: v for k, v in item.items() if k not in ignored}, f"{name}: {item} -> {match}"
+
+
+def test_every_authenticated_operation_meets_the_sixth_intruder():
+    """(f) is generated for each operation from the scope the document names."""
+    authenticated = {op for op, _, _ in OPERATIONS} - PUBLIC_OPERATIONS
+    assert set(REQUIRED_SCOPE) == authenticated
+    assert set(REQUIRED_SCOPE.values()) <= set(SCOPES)
 
 
 @pytest.mark.parametrize(("operation_id", "method", "path"),

@@ -11,13 +11,13 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from nlentry.storage.api_tokens import revoke_token
 from nlentry.storage.catalog_versions import bump_user_catalog
 from nlentry.storage.entry_sql import EntrySQL
 from nlentry.storage.entry_writer import REVOKED, Answer, NewEntry, Stale, Stored, entry_row
-from nlentry.storage.models import Alias, Project, TimeEntry, utcnow
+from nlentry.storage.models import Alias, ApiToken, Project, TimeEntry, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"
 
@@ -156,7 +156,7 @@ def test_a_token_revoked_elsewhere_is_refused_at_once_on_create(app, client, ali
         session.commit()
     answer = client.post(ENTRIES, data={"body": "2 uur werk"}, headers=alice.headers)
     assert answer.status_code == 401
-    assert answer.json() == {"message": "unauthorized"}
+    assert answer.json()["message"] == "unauthorized"
     # so is a refusal: 401, not 422
     assert client.post(ENTRIES, data={"body": ""}, headers=alice.headers).status_code == 401
     with app.state.db.read() as session:
@@ -239,3 +239,35 @@ def test_an_entry_is_stored_however_often_the_catalog_changes_while_it_is_parsed
     assert changes["left"] == 0 and answer.json()["duration"] == 7200
     with app.state.db.read() as session:
         assert session.scalar(select(TimeEntry.id).where(TimeEntry.id == answer.json()["id"]))
+
+
+def test_a_token_expired_since_it_was_cached_is_refused_on_create(app, client, alice):
+    assert client.post(ENTRIES, data={"body": "1 uur werk"}, headers=alice.headers).status_code == 201
+    with app.state.db.write() as session:  # it expired a second ago; the worker still knows it
+        session.execute(update(ApiToken).where(ApiToken.user_id == alice.id)
+                        .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        session.commit()
+    answer = client.post(ENTRIES, data={"body": "2 uur werk"}, headers=alice.headers)
+    assert answer.status_code == 401
+    with app.state.db.read() as session:
+        assert session.scalar(select(TimeEntry.id).where(TimeEntry.body == "2 uur werk")) is None
+
+
+def test_the_writer_stores_billable_tags_and_metadata(app, client, alice):
+    token_id = _token_id(client, alice)
+    values = {"body": "1 uur #a", "date": dt.date(2026, 3, 1), "duration": 3600,
+              "billable": False, "tags": ["a", "b"], "metadata": {"k": "v"}}  # fmt: skip
+    given = NewEntry(token_id, alice.id, _versions(client, alice),
+                     entry_row(alice.id, values, utcnow()), Answer(201, b'{"id":', b"}"))
+    default = _entry(alice, versions=_versions(client, alice), token_id=token_id)
+    soon = utcnow() + dt.timedelta(days=1)
+    with app.state.db.write() as session:  # expiring later is still live
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(expires_at=soon))
+        session.commit()
+    outcomes = _write_all(app, [given, default])
+    assert all(isinstance(outcome, Stored) for outcome in outcomes), outcomes
+    with app.state.db.read() as session:
+        rows = session.scalars(select(TimeEntry).where(TimeEntry.date == dt.date(2026, 3, 1))
+                               .order_by(TimeEntry.id)).all()
+        assert [(r.billable, r.tags, r.meta) for r in rows] == [
+            (False, ["a", "b"], {"k": "v"}), (True, [], {})]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
-from nlentry.storage import create_user, get_or_create_workspace, migrate
+from nlentry.storage import create_user, get_or_create_workspace, issue_token, migrate
 from nlentry.storage.demo import seed_example_catalog
 from nlentry.storage.models import Base
 
@@ -83,18 +83,33 @@ class Account:
     email: str
     token: str
     workspace_id: int
+    role: str = "member"
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def add_account(app, email: str, workspace: str = "Acme", locale: str = "nl") -> Account:
+def add_account(app, email: str, workspace: str = "Acme", locale: str = "nl",
+                role: str | None = None, timezone: str | None = None) -> Account:
+    """A new user (the workspace's first is its admin unless ``role`` says otherwise)
+    with an ``admin:all`` token."""
     with app.state.db.write() as session:
         ws = get_or_create_workspace(session, workspace)
-        user, token = create_user(session, email, workspace=ws, locale=locale)
+        user, token = create_user(session, email, workspace=ws, locale=locale, role=role,
+                                  timezone=timezone)
         session.commit()
-        return Account(user.id, user.email, token.value, ws.id)
+        return Account(user.id, user.email, token.value, ws.id, user.role)
+
+
+def add_token(app, account: Account, scopes=("admin:all",), name: str = "test",
+              expires_at=None) -> Account:
+    """``account`` with another token of its user: ``scopes``, until ``expires_at``."""
+    with app.state.db.write() as session:
+        issued = issue_token(session, account.id, name=name, scopes=tuple(scopes),
+                             expires_at=expires_at)
+        session.commit()
+    return replace(account, token=issued.value)
 
 
 @pytest.fixture
@@ -110,8 +125,10 @@ def bob(app, alice) -> Account:
 
 @pytest.fixture
 def carol(app, alice) -> Account:
-    """Another workspace altogether."""
-    return add_account(app, "carol@other.example", workspace="Other", locale="en")
+    """Another workspace altogether; a member there (its first user, but made a member
+    explicitly, as before roles: an admin's reach is never what keeps her out)."""
+    return add_account(app, "carol@other.example", workspace="Other", locale="en",
+                       role="member")
 
 
 @pytest.fixture
@@ -125,5 +142,33 @@ def example_catalog(app, alice) -> Account:
 
 @pytest.fixture
 def make_account():
-    """``make_account(app, email, workspace="Acme", locale="nl") -> Account``."""
+    """``make_account(app, email, workspace="Acme", locale="nl", role=None, timezone=None)
+    -> Account``."""
     return add_account
+
+
+@pytest.fixture
+def make_token():
+    """``make_token(app, account, scopes=("admin:all",), name="test", expires_at=None)
+    -> Account`` (the same user, the new token)."""
+    return add_token
+
+
+@pytest.fixture
+def admin(alice) -> Account:
+    """Acme's admin: Alice, its first user."""
+    assert alice.role == "admin"
+    return alice
+
+
+@pytest.fixture
+def member(bob) -> Account:
+    """A member of Acme: Bob."""
+    assert bob.role == "member"
+    return bob
+
+
+@pytest.fixture
+def narrow(app, alice) -> Account:
+    """Alice with a token that may only read her entries."""
+    return add_token(app, alice, scopes=("read:time_entries",), name="narrow")

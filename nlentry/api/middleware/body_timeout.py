@@ -5,7 +5,8 @@ uvicorn waits as long as a client likes for the rest of a body whose
 connection, a task and (once the handler reads) a worker thread for as long
 as it wants. ``BodyTimeoutMiddleware`` gives the whole body a deadline,
 counted from the moment the request's headers were read: past it the request
-is answered ``408 {"message": "request timeout"}`` with ``Connection: close``
+is answered ``408 {"message": "request timeout", ...}`` (the one error body of
+``nlentry.api.errors``) with ``Connection: close``
 and the connection is closed; nothing of the request is handled.
 
 The deadline is ``timeout`` seconds, default ``$NLENTRY_BODY_TIMEOUT`` or 10.
@@ -20,15 +21,15 @@ what covers them (uvicorn's ``h11_max_incomplete_event_size``, a proxy).
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import os
 
+from nlentry.api.errors import error_json
 from nlentry.limits import DEFAULT_BODY_TIMEOUT_SECONDS
 
 BODY_TIMEOUT_ENV = "NLENTRY_BODY_TIMEOUT"
 
-_BODY = json.dumps({"message": "request timeout"}).encode()
+_BODY = error_json(408)
 
 
 class _BodyTimedOut(Exception):

@@ -30,6 +30,7 @@ from nlentry.api.openapi.schemas import (
     model_properties,
     ref,
     response_schema,
+    scoped_security,
     shared_responses,
     type_schema,
 )
@@ -37,7 +38,7 @@ from nlentry.api.operations import API_PREFIX, Operation
 from nlentry.api.request.fields import Id
 from nlentry.limits import (
     DEFAULT_BODY_TIMEOUT_SECONDS,
-    DEFAULT_RATE_LIMIT_PER_MINUTE,
+    DEFAULT_RATE_LIMIT,
     MAX_REQUEST_BYTES,
 )
 
@@ -56,25 +57,48 @@ token, sent in any one of these ways: `X-Api-Key: EMAIL:TOKEN` (or the token \
 alone); HTTP Basic with the e-mail as user name and the token as password (or \
 the token alone as user name); `Authorization: Bearer TOKEN`; `email` and \
 `token` as query parameters or as form fields of the body. A failed login \
-answers `401 {{"message": "unauthorized"}}`.
+answers `401` (`INVALID_API_KEY`).
+
+**Scopes and roles.** Each token holds scopes; each operation names the one it \
+needs in its `security` requirements and as `x-required-scope` (the scopes are \
+listed with the `bearer` scheme). A call outside the token's scopes answers `403` \
+with `required_scope` and `available_scopes`. A user is an `admin` or a `member` of \
+their workspace (its first user is its admin): an admin may read, never write, the \
+entries of the workspace's users (`user_ids`). Tokens are made, listed and revoked \
+under `/tokens` (scope `admin:all`).
+
+**Time zones.** Each user has an IANA time zone (`GET /users/me`; default: the \
+server's): "today", the dates of new entries and date filters are the user's local \
+dates, and timestamps carry the user's offset.
 
 **Bodies** are accepted as `application/x-www-form-urlencoded` (as Timi clients \
 send them) and as JSON objects, up to {MAX_REQUEST_BYTES // 2**20} MiB (`413` beyond). Every answer but \
 `204` is JSON.
 
-**Errors.** Invalid fields answer `422 {{"errors": {{"FIELD": ["message", ...]}}}}` \
-in the user's locale; anything that is not the caller's answers \
-`404 {{"message": "not found"}}`. A body that cannot be read is `400` (a JSON \
-string that is no Unicode text, such as a lone `\\ud800`, is `422` naming its \
-field), one that does not arrive within the body timeout ({DEFAULT_BODY_TIMEOUT_SECONDS:g} s unless \
-configured) `408`, a wrong method `405` (its `Allow` header names the path's \
-methods), the store unreachable, full or read-only `503 {{"message": "service \
-unavailable"}}` with `Retry-After`, a server fault `500 {{"message": "internal error"}}`.
+**Errors.** Every failure answers one JSON body, whatever the status: \
+`message` (for people), `error_code` (`validation_error`), `code` \
+(`VALIDATION_ERROR`), `type` (`invalid_request_error`, `authentication_error`, \
+`permission_error`, `rate_limit_error`, `api_error`) and `param` (the first \
+invalid field, or the header at fault; else null). Invalid fields answer `422` \
+with `errors` (`{{"FIELD": ["message", ...]}}`, in the user's locale); an unknown \
+field or query parameter is `422` naming it (a parameter starting with `_`, a \
+cache buster, is ignored); anything that is not the caller's answers `404` \
+(`RESOURCE_NOT_FOUND`); a missing scope `403` (`PERMISSION_DENIED`) with \
+`required_scope`. A body that cannot be read is `400` (a JSON string that is no \
+Unicode text, such as a lone `\\ud800`, is `422` naming its field), one that does \
+not arrive within the body timeout ({DEFAULT_BODY_TIMEOUT_SECONDS:g} s unless configured) `408`, \
+a wrong method `405` (its `Allow` header names the path's methods), the store \
+unreachable, full or read-only `503` with `Retry-After`, a server fault `500` \
+(`INTERNAL_ERROR`, no trace).
 
-**Rate limit.** Each token may make a limited number of requests a minute \
-({DEFAULT_RATE_LIMIT_PER_MINUTE} unless configured). Authenticated answers carry `X-RateLimit-Limit`, \
-`X-RateLimit-Remaining` and `X-RateLimit-Reset`; past the limit the answer is \
-`429 {{"message": "rate limit exceeded"}}` with `Retry-After`.
+**Rate limit.** Each token may make `{DEFAULT_RATE_LIMIT}` requests unless \
+configured (`NLENTRY_RATE_LIMIT`, a `limits` expression: a minute's worth and a \
+burst a second). Authenticated answers carry `X-RateLimit-Limit`, \
+`X-RateLimit-Remaining` and `X-RateLimit-Reset`; past a limit the answer is `429` \
+(`RATE_LIMIT_EXCEEDED`) with `Retry-After`.
+
+**Versions.** A request's `X-Accept-Version` `1`, `1.x` or `v1` is served; any \
+other version is `400` naming the header. Every answer carries `X-Api-Version: 1`.
 """
 
 TAGS = [
@@ -85,6 +109,9 @@ TAGS = [
     {"name": "Services", "description": "the workspace's services (activities)"},
     {"name": "Clients", "description": "the workspace's clients"},
     {"name": "Aliases", "description": "the caller's own names for projects and services"},
+    {"name": "Users", "description": "the caller's profile: role, locale, time zone"},
+    {"name": "Tokens", "description": "the caller's API tokens: named, scoped, expiring"},
+    {"name": "Search", "description": "find projects, clients, services and entries by name"},
     {"name": "Meta", "description": "health and version; no token needed"},
 ]
 
@@ -156,13 +183,16 @@ def operation_object(op: Operation) -> Schema:
     errors = dict(op.errors)
     if not op.public:  # a query string or header that cannot be read is 400 anywhere
         errors.update({"BadRequest": errors.get("BadRequest"), "Unauthorized": None,
-                       "TooManyRequests": None})
+                       "Forbidden": errors.get("Forbidden"), "TooManyRequests": None})
     errors["ServiceUnavailable"] = None  # any request may meet a store that is down
     for name, description in errors.items():
         responses[SHARED_ANSWERS[name][0]] = _shared(name, description)
     result["responses"] = responses
     if op.public:
         result["security"] = []
+    else:
+        result["security"] = scoped_security(op.scope)
+        result["x-required-scope"] = op.scope
     return result
 
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from nlentry.api.operations import Operation
-from nlentry.api.response_models import Error, ValidationError
+from nlentry.api.response_models import Error, Forbidden, ValidationError
+from nlentry.api.scopes import SCOPES
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -113,7 +114,7 @@ def component_schemas(operations: Iterable[Operation]) -> dict[str, Schema]:
     answers = [model for op in operations
                for model in [*models_of(op.response),
                              *(m for _, shape in op.more.values() for m in models_of(shape))]]
-    models = list(dict.fromkeys([*answers, Error, ValidationError, *bodies]))
+    models = list(dict.fromkeys([*answers, Error, ValidationError, Forbidden, *bodies]))
     _, definitions = models_json_schema(
         [(model, "validation") for model in models],
         ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator,
@@ -140,6 +141,8 @@ HEADERS: dict[str, Schema] = {
 SHARED_ANSWERS = {
     "BadRequest": ("400", "the body cannot be read", "Error"),
     "Unauthorized": ("401", "no valid token", "Error"),
+    "Forbidden": ("403", ("the token lacks the operation's scope (`required_scope`), or the "
+                         "caller's role does not allow it"), "Forbidden"),
     "NotFound": ("404", "not the caller's, or does not exist", "Error"),
     "RequestTimeout": ("408", "the body did not arrive in time (the connection is closed)",
                        "Error"),
@@ -167,6 +170,17 @@ def shared_responses() -> dict[str, Schema]:
     return responses
 
 
+def _scope_lines() -> str:
+    return "\n".join(f"* `{name}`: {text}" for name, text in SCOPES.items())
+
+
+SCOPES_DESCRIPTION = (
+    "Each token holds **scopes** (DRYTRIX's names); each operation needs one, named in "
+    "its `security` requirements and as `x-required-scope`. A call outside the token's "
+    "scopes is `403` with `required_scope` and `available_scopes`. Scopes narrow what the "
+    "user's role allows, never widen it.\n\n" + _scope_lines()
+)
+
 SECURITY_SCHEMES: dict[str, Schema] = {
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
                "description": "`EMAIL:TOKEN`, or the token alone"},
@@ -174,7 +188,7 @@ SECURITY_SCHEMES: dict[str, Schema] = {
               "description": "the e-mail as user name and the token as password, "
                              "or the token alone as user name"},
     "bearer": {"type": "http", "scheme": "bearer",
-               "description": "`Authorization: Bearer TOKEN`"},
+               "description": "`Authorization: Bearer TOKEN`.\n\n" + SCOPES_DESCRIPTION},
     "tokenQuery": {"type": "apiKey", "in": "query", "name": "token",
                    "description": "the token as a query parameter (or form field)"},
     "emailQuery": {"type": "apiKey", "in": "query", "name": "email",
@@ -189,3 +203,11 @@ SECURITY = [
     {"tokenQuery": [], "emailQuery": []},
     {"tokenQuery": []},
 ]
+
+
+def scoped_security(scope: str) -> list[Schema]:
+    """An operation's security requirements: any way of logging in, with a token that
+    holds ``scope`` (OpenAPI 3.1 lets any scheme's requirement name scopes; the e-mail
+    beside a query token needs none)."""
+    return [{name: ([] if name == "emailQuery" else [scope]) for name in requirement}
+            for requirement in SECURITY]

@@ -5,6 +5,9 @@ and ``multipart/form-data`` all give a ``dict``. A form field repeated, or
 named ``x[]``, gives a list; Rails-style ``time_entry[body]`` gives ``body``,
 and so does a JSON object wrapped as ``{"time_entry": {"body": ...}}``.
 
+Every refusal here (400, 408, 413, 415, 422) is an ``APIError``, so it is
+answered in the one error body of ``nlentry.api.errors``.
+
 Every text read here must be Unicode that UTF-8 and the database can carry: a
 form's bytes are decoded strictly (400 when they are not UTF-8, urlencoded or
 multipart alike), and ``require_text`` refuses, with 422 naming the field,
@@ -43,7 +46,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
-            raise bad_request("invalid Content-Length")
+            raise bad_request("invalid Content-Length", param="Content-Length")
         if int(declared) > max_bytes:
             raise APIError(413)
     chunks = []

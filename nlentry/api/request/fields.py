@@ -210,6 +210,8 @@ def _text(*, required: bool) -> Callable[[Any], str | None]:
 
 
 _required_text = _text(required=True)
+#: A string or None (kept verbatim, a number as its text).
+optional_text = _text(required=False)
 
 
 def _name_list(value: Any) -> list[str]:
@@ -353,14 +355,6 @@ def _tags(value: Any) -> list[str]:
     return tags
 
 
-def _timezone(value: Any) -> str:
-    from nlentry.api.user_time import is_zone_name
-
-    if isinstance(value, str) and is_zone_name(value.strip()):
-        return value.strip()
-    raise refuse("invalid_timezone")
-
-
 # --- the types --------------------------------------------------------------------------
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -409,7 +403,9 @@ IdList = Annotated[
 Page = Annotated[int, Field(ge=1), BeforeValidator(_page_number(1)), _at_most(MAX_ID)]
 Clock = Annotated[
     dt.time | None, BeforeValidator(_clock),
-    WithJsonSchema({"type": ["string", "null"], "pattern": r"^([01]?[0-9]|2[0-3])[:.][0-5][0-9]$",
+    WithJsonSchema({"anyOf": [{"type": "string",
+                               "pattern": r"^([01]?[0-9]|2[0-3])[:.][0-5][0-9]$"},
+                              {"type": "null"}],
                     "examples": ["09:30"], "description": "`HH:MM`; blank or null clears"}),
 ]
 Metadata = Annotated[
@@ -428,10 +424,11 @@ Tags = Annotated[
                     "description": "a list, or one comma-separated string; a leading `#` "
                                    "is dropped"}),
 ]
-TimezoneName = Annotated[
-    str, BeforeValidator(_timezone),
-    WithJsonSchema({"type": "string", "examples": ["Europe/Amsterdam"],
-                    "description": "an IANA time zone"}),
+TagFilter = Annotated[  # a query parameter: one string (a repeated parameter keeps its last)
+    list[str], BeforeValidator(_tags),
+    WithJsonSchema({"type": "string", "maxLength": MAX_TAG_LENGTH * MAX_TAGS,
+                    "examples": ["bugfix", "bugfix,urgent"],
+                    "description": "a tag, or comma-separated tags; a leading `#` is dropped"}),
 ]
 PerPage = Annotated[
     int, Field(ge=1, le=MAX_PER_PAGE), BeforeValidator(_page_number(MAX_PER_PAGE)),
@@ -484,6 +481,23 @@ def query_fields(query: Any) -> dict[str, Any]:
     """A request's query parameters as fields; those starting with ``_`` (cache
     busters) are left out. A name given twice keeps its last value."""
     return {name: value for name, value in query.items() if not name.startswith("_")}
+
+
+#: Query parameters that are credentials (``nlentry.api.credentials``), no list's.
+CREDENTIAL_PARAMETERS = frozenset({"email", "token"})
+
+
+def read_query(model: type[BaseModel], query: Any, errors: FieldErrors) -> dict[str, Any]:
+    """The query parameters of ``model``, read (``read_model``); each parameter the model
+    does not know is refused (``unknown_parameter``), but not the credentials nor the
+    ``_``-prefixed cache busters, which are left out."""
+    known = {}
+    for name, value in query_fields(query).items():
+        if name in model.model_fields:
+            known[name] = value
+        elif name not in CREDENTIAL_PARAMETERS:
+            errors.add(name, "unknown_parameter")
+    return read_model(model, known, errors)
 
 
 def message_key(model: type[BaseModel], name: str, kind: str) -> str:

@@ -93,9 +93,12 @@ def _create(kind: str, plural: str):
                write=True)  # fmt: skip
     def create_alias(call: Call) -> Response:
         target = _target(call, kind)
-        # one name, or (repeated form fields, a JSON list) several
-        value = call.fields.get("alias", call.fields.get("name"))
-        for name in call.read(AliasInput, {"alias": value})["alias"]:
+        # one name, or (repeated form fields, a JSON list) several; ``name`` is read as
+        # ``alias`` when there is no ``alias``; any other field is refused, naming it
+        fields = dict(call.fields)
+        if "alias" not in fields and "name" in fields:
+            fields["alias"] = fields.pop("name")
+        for name in call.read(AliasInput, fields)["alias"]:
             _add_alias(call, kind, target.id, name)
         return JSONResponse(_target_json(call, kind, target), 201)
 

@@ -21,14 +21,22 @@ from starlette.responses import Response
 from nlentry.api import idempotency
 from nlentry.api.catalog_cache import NotCached
 from nlentry.api.errors import APIError, unauthorized
-from nlentry.api.json_shapes import entry_payload, project_ref, service_ref
+from nlentry.api.json_shapes import entry_payload, parse_notes, project_ref, service_ref
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call, in_thread, look_up_caller
-from nlentry.api.request.entry_fields import read_entry_input
+from nlentry.api.request.entry_fields import (
+    EntryInput,
+    default_billable,
+    find_project,
+    find_service,
+    read_entry_input,
+)
 from nlentry.api.request.models import IdempotencyHeaders, TimeEntryCreate
-from nlentry.api.response_models import TimeEntry
+from nlentry.api.response_models import CreatedTimeEntry
+from nlentry.api.user_time import zone_of
 from nlentry.storage.entry_writer import (
     REVOKED,
+    Answer,
     Claimed,
     EntryWriter,
     NewEntry,
@@ -36,8 +44,7 @@ from nlentry.storage.entry_writer import (
     Stale,
     entry_row,
 )
-from nlentry.storage.models import Project, Service, utcnow
-from nlentry.storage.queries.workspace_objects import by_id
+from nlentry.storage.models import utcnow
 
 _LOOKED_UP = frozenset({"project_id", "service_id"})  # overrides read_entry_input checks in the db
 # Parsing stays on the event loop only while it is certainly short: a cached catalog of
@@ -52,11 +59,15 @@ ON_LOOP_MAX_TEXT = 300
 @operation("POST", "/time_entries", name="create_time_entry", tag="Time entries",
            scope="write:time_entries", summary="Create an entry from a sentence",
            description="The `body` is parsed with the caller's aliases and the workspace's "
-                       "projects and services; `date`, `project_id`, `service_id` and `duration` "
-                       "override what the parser found. A text with no duration and no override "
-                       "is refused with 422 naming `duration`.",
+                       "projects and services, \"today\" being the caller's local date; "
+                       "`date`, `project_id`, `service_id`, `duration`, `start_time`, `end_time`, "
+                       "`description`, `billable` and `tags` override what the parser found "
+                       "(`tags` are merged with the text's `#words`). A text with no duration "
+                       "and no override is refused with 422 naming `duration`; an unknown field "
+                       "is refused naming it. The answer carries the parser's `warnings` and "
+                       "`candidates`.",
            headers=IdempotencyHeaders, request=TimeEntryCreate,
-           request_description="the sentence and optional overrides", response=TimeEntry,
+           request_description="the sentence and optional overrides", response=CreatedTimeEntry,
            status=201, answer="the stored entry", errors=BODY_ERRORS, on_loop=True)  # fmt: skip
 async def create_entry(call: Call) -> Response:
     state = call.state
@@ -74,9 +85,9 @@ async def create_entry(call: Call) -> Response:
         if outcome is REVOKED:
             state.callers.forget(credentials)
             raise unauthorized()
-        if isinstance(outcome, Stale):
-            call = replace(call, caller=replace(call.caller, catalog_versions=outcome.catalog_versions))
-            state.callers.put(credentials, call.caller)
+        if isinstance(outcome, Stale):  # read the caller again: its zone (so "today") too
+            fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
+            call = replace(call, caller=fresh)
             continue
         if isinstance(outcome, Claimed):
             return idempotency.replay(call, outcome, entry.request_hash)
@@ -122,39 +133,32 @@ def _prepare_entry(call: Call, key: str | None) -> NewEntry:
     caller = call.caller
     request_hash = idempotency.fingerprint(call.fields) if key is not None else ""
     try:
-        values = read_entry_input(call, TimeEntryCreate, need_duration=True).values
+        entry_input = read_entry_input(call, TimeEntryCreate, need_duration=True)
     except APIError as error:
         if key is None:
             raise
         row, answer = None, idempotency.refusal_answer(error)
     else:
-        row = entry_row(caller.user_id, values, utcnow())
-        project = _project(call, values.get("project_id"))
-        service = _service(call, values.get("service_id"))
-        draft = SimpleNamespace(**row, id=None, timer_started_at=None)
-        payload = entry_payload(draft, project, service, caller.user_id, caller.display_name,
-                                row["created_at"])  # fmt: skip
-        answer = idempotency.created_answer(payload)
+        row, answer = _row_and_answer(call, entry_input)
     return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, row, answer,
                     key, request_hash)  # fmt: skip
 
 
-def _project(call: Call, id: int | None) -> dict | None:
-    if id is None:
-        return None
-    item = call.state.catalogs.item(call.session, call.caller, "project", id)
-    if item is None:  # not in the catalog (archived): read it
-        return project_ref(by_id(call.session, Project, id))
-    return project_ref(item)
-
-
-def _service(call: Call, id: int | None) -> dict | None:
-    if id is None:
-        return None
-    item = call.state.catalogs.item(call.session, call.caller, "service", id)
-    if item is None:
-        return service_ref(by_id(call.session, Service, id))
-    return service_ref(item)
+def _row_and_answer(call: Call, entry_input: EntryInput) -> tuple[dict, Answer]:
+    """The new entry's row (``billable`` the project's unless given) and its 201 answer."""
+    caller = call.caller
+    values = entry_input.values
+    found = entry_input.found  # the rows of explicit ids, read already
+    project = found.get("project_id") or find_project(call, values.get("project_id"))
+    service = found.get("service_id") or find_service(call, values.get("service_id"))
+    if "billable" not in values:
+        values["billable"] = default_billable(project)
+    row = entry_row(caller.user_id, values, utcnow())
+    draft = SimpleNamespace(**row, id=None, timer_started_at=None, meta=row["metadata"])
+    payload = entry_payload(draft, project_ref(project), service_ref(service), caller.user_id,
+                            caller.display_name, zone_of(caller), row["created_at"])  # fmt: skip
+    payload.update(parse_notes(entry_input.parsed))
+    return row, idempotency.created_answer(payload)
 
 
 async def _store(writer: EntryWriter, entry: NewEntry) -> Outcome:

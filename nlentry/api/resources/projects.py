@@ -7,29 +7,33 @@ from starlette.responses import JSONResponse, Response
 from nlentry.api.json_shapes import name_warnings, project_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
-from nlentry.api.request.catalog_models import ProjectCreate, ProjectInput
-from nlentry.api.request.fields import apply_name_and_active, read_model
+from nlentry.api.request.catalog_models import CatalogQuery, ProjectCreate, ProjectInput
+from nlentry.api.request.fields import read_model
 from nlentry.api.resources.aliases import (
     aliases_of,
     own_in_workspace,
     replace_aliases,
     with_aliases,
 )
+from nlentry.api.resources.catalog_common import apply_fields, catalog_list
 from nlentry.api.response_models import Project as ProjectShape
+from nlentry.api.response_models import ProjectList
 from nlentry.storage.catalog_versions import bump_workspace_catalog
 from nlentry.storage.models import Client, Project
-from nlentry.storage.queries.workspace_objects import find_in_workspace, list_in_workspace, store
+from nlentry.storage.queries.workspace_objects import archive, find_in_workspace, store
 
 TAG = "Projects"
 ID = {"id": "the project's id"}
 
 
 @operation("GET", "/projects", tag=TAG, scope="read:projects", summary="The workspace's projects",
-           description="Each project has its client and the caller's aliases.",
-           response=list[ProjectShape], answer="all projects, archived ones included")  # fmt: skip
+           description="Each project has its client and the caller's aliases. A plain list, "
+                       "archived projects included, unless `page`, `per_page` or `size` is given.",
+           query=CatalogQuery, response=ProjectList, answer="the projects, or one page of them",
+           errors=("Invalid",))  # fmt: skip
 def list_projects(call: Call) -> Response:
-    projects = list_in_workspace(call.session, Project, call.caller.workspace_id)
-    return JSONResponse(with_aliases(call, "project", projects, project_json))
+    return catalog_list(call, Project, "projects",
+                        lambda rows: with_aliases(call, "project", rows, project_json))
 
 
 @operation("GET", "/projects/{id:int}", tag=TAG, scope="read:projects", summary="One project", path_params=ID,
@@ -43,23 +47,34 @@ def show_project(call: Call) -> Response:
            request_description="the new project", response=ProjectShape, status=201,
            answer="the new project", errors=BODY_ERRORS, write=True)  # fmt: skip
 def create_project(call: Call) -> Response:
-    project = Project(workspace_id=call.caller.workspace_id, active=True)
+    project = Project(workspace_id=call.caller.workspace_id, active=True, billable=True)
     return _save(call, project, ProjectCreate, 201)
 
 
 @operation("PATCH", "/projects/{id:int}", tag=TAG, path_params=ID,
            scope="write:projects", summary="Rename, archive (`active=false`) or change a project", request=ProjectInput,
-           request_description="the fields to change", request_required=False,
+           request_description="the fields to change (`metadata` merges)", request_required=False,
            response=ProjectShape, answer="the changed project",
            errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip
 def update_project(call: Call) -> Response:
     return _save(call, own_in_workspace(call, Project), ProjectInput, 200)
 
 
+@operation("DELETE", "/projects/{id:int}", tag=TAG, path_params=ID, scope="write:projects",
+           summary="Archive a project (`active=false`)",
+           description="Nothing is deleted: entries keep their project, and the caller's aliases "
+                       "stay. The parser no longer offers it for new entries. Archiving an "
+                       "archived project again is 204 too.",
+           status=204, answer="archived; no body", errors=("NotFound",), write=True)  # fmt: skip
+def delete_project(call: Call) -> Response:
+    archive(call.session, own_in_workspace(call, Project))
+    return Response(status_code=204)
+
+
 def _save(call: Call, project: Project, fields: type[ProjectInput], status: int) -> Response:
     errors = call.errors()
     values = read_model(fields, call.fields, errors)
-    apply_name_and_active(project, values)
+    apply_fields(project, values, errors)
     if "client_id" in values:  # blank or null detaches
         client_id = values["client_id"]
         client = client_id and find_in_workspace(call.session, Client, call.caller.workspace_id,

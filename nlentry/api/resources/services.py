@@ -7,29 +7,32 @@ from starlette.responses import JSONResponse, Response
 from nlentry.api.json_shapes import name_warnings, service_json
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
-from nlentry.api.request.catalog_models import ServiceCreate, ServiceInput
-from nlentry.api.request.fields import apply_name_and_active
+from nlentry.api.request.catalog_models import CatalogQuery, ServiceCreate, ServiceInput
 from nlentry.api.resources.aliases import (
     aliases_of,
     own_in_workspace,
     replace_aliases,
     with_aliases,
 )
+from nlentry.api.resources.catalog_common import apply_fields, catalog_list
 from nlentry.api.response_models import Service as ServiceShape
+from nlentry.api.response_models import ServiceList
 from nlentry.storage.catalog_versions import bump_workspace_catalog
 from nlentry.storage.models import Service
-from nlentry.storage.queries.workspace_objects import list_in_workspace, store
+from nlentry.storage.queries.workspace_objects import archive, store
 
 TAG = "Services"
 ID = {"id": "the service's id"}
 
 
 @operation("GET", "/services", tag=TAG, scope="read:projects", summary="The workspace's services",
-           description="Each service (activity) has the caller's aliases.",
-           response=list[ServiceShape], answer="all services, archived ones included")  # fmt: skip
+           description="Each service (activity) has the caller's aliases. A plain list, archived "
+                       "services included, unless `page`, `per_page` or `size` is given.",
+           query=CatalogQuery, response=ServiceList, answer="the services, or one page of them",
+           errors=("Invalid",))  # fmt: skip
 def list_services(call: Call) -> Response:
-    services = list_in_workspace(call.session, Service, call.caller.workspace_id)
-    return JSONResponse(with_aliases(call, "service", services, service_json))
+    return catalog_list(call, Service, "services",
+                        lambda rows: with_aliases(call, "service", rows, service_json))
 
 
 @operation("GET", "/services/{id:int}", tag=TAG, scope="read:projects", summary="One service", path_params=ID,
@@ -49,7 +52,7 @@ def create_service(call: Call) -> Response:
 
 @operation("PATCH", "/services/{id:int}", tag=TAG, path_params=ID,
            scope="write:projects", summary="Rename, archive (`active=false`) or change a service", request=ServiceInput,
-           request_description="the fields to change", request_required=False,
+           request_description="the fields to change (`metadata` merges)", request_required=False,
            response=ServiceShape, answer="the changed service",
            errors=("NotFound", *BODY_ERRORS), write=True)  # fmt: skip
 def update_service(call: Call) -> Response:
@@ -57,11 +60,24 @@ def update_service(call: Call) -> Response:
     return _save(call, service, call.read(ServiceInput), 200)
 
 
+@operation("DELETE", "/services/{id:int}", tag=TAG, path_params=ID, scope="write:projects",
+           summary="Archive a service (`active=false`)",
+           description="Nothing is deleted: entries keep their service, and the caller's aliases "
+                       "stay. The parser no longer offers it for new entries. Archiving an "
+                       "archived service again is 204 too.",
+           status=204, answer="archived; no body", errors=("NotFound",), write=True)  # fmt: skip
+def delete_service(call: Call) -> Response:
+    archive(call.session, own_in_workspace(call, Service))
+    return Response(status_code=204)
+
+
 def _save(call: Call, service: Service, values: dict, status: int) -> Response:
-    apply_name_and_active(service, values)
+    errors = call.errors()
+    apply_fields(service, values, errors)
+    errors.raise_if_any()
     store(call.session, service)
     if "aliases" in values:
-        replace_aliases(call, "service", service.id, values["aliases"], call.errors())
+        replace_aliases(call, "service", service.id, values["aliases"], errors)
     bump_workspace_catalog(call.session, call.caller.workspace_id)
     names = aliases_of(call, "service", service.id)
     answer = service_json(service, names)

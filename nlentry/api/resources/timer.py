@@ -11,19 +11,18 @@ included, and starts nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.responses import JSONResponse, Response
 
 from nlentry import message
 from nlentry.api import idempotency
 from nlentry.api.errors import APIError, or_404
-from nlentry.api.json_shapes import entry_json
+from nlentry.api.json_shapes import entry_json, parse_notes
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
-from nlentry.api.request.entry_fields import read_entry_input
+from nlentry.api.request.entry_fields import default_billable, find_project, read_entry_input
 from nlentry.api.request.models import IdempotencyHeaders, TimerInput
-from nlentry.api.response_models import RunningTimer, RunningTimerEntry, TimeEntry
+from nlentry.api.response_models import RunningTimer, StartedTimer, StoppedTimer
+from nlentry.api.user_time import local_clock, local_today, zone_of
 from nlentry.storage.entry_writer import Claimed
 from nlentry.storage.models import utcnow
 from nlentry.storage.queries import timers
@@ -35,26 +34,25 @@ NO_TIMER = {"NotFound": "no timer runs"}
 TIMER_CAPPED = "timer_capped"
 
 
-def _local_clock() -> dt.time:
-    return dt.datetime.now().time().replace(second=0, microsecond=0)
-
-
 @operation("GET", PATH, tag=TAG, scope="read:time_entries", summary="The caller's running timer", response=RunningTimer,
            answer="the running entry (`duration` recorded before `timer_started_at`, "
                   "`total_duration` with the time since), or `{}` when none runs")  # fmt: skip
 def show_timer(call: Call) -> Response:
     running = timers.running_timer(call.session, call.caller.user_id)
-    # Timi answers {} when no timer runs (a client takes any other object for a timer)
-    return JSONResponse({} if running is None else entry_json(running))
+    if running is None:  # Timi answers {} (a client takes any other object for a timer)
+        return JSONResponse({})
+    return JSONResponse(entry_json(running, zone_of(call.caller), utcnow()))
 
 
 @operation("POST", PATH, tag=TAG, scope="write:time_entries", summary="Start a timer from a sentence",
-           description="Project and service are parsed from `body`. A running timer is stopped "
-                       "first and kept as an ordinary entry (at most 24 hours long).",
+           description="Project and service are parsed from `body`; the date is the "
+                       "caller's local date and the start the caller's local clock unless "
+                       "given. A running timer is stopped first and kept as an ordinary entry "
+                       "(at most 24 hours long).",
            headers=IdempotencyHeaders, request=TimerInput,
            request_description="what the timer is for", request_required=False,
-           response=RunningTimerEntry, status=201, answer="the running entry", errors=BODY_ERRORS,
-           write=True)  # fmt: skip
+           response=StartedTimer, status=201, errors=BODY_ERRORS, write=True,
+           answer="the running entry, with the parser's `warnings` and `candidates`")  # fmt: skip
 def start_timer(call: Call) -> Response:
     key = idempotency.read_key(call)
     if key is None:
@@ -79,19 +77,27 @@ def _start(call: Call) -> Response:
     entry_input = read_entry_input(call, TimerInput, need_duration=False)
     values = {k: v for k, v in entry_input.values.items()
               if k not in ("duration", "start_time", "end_time")}
-    values.setdefault("date", dt.date.today())
-    entry = timers.start_timer(call.session, call.caller.user_id, values, utcnow(), _local_clock())
-    return JSONResponse(entry_json(entry), 201)
+    now = utcnow()
+    values.setdefault("date", local_today(call.caller, now))
+    if "billable" not in values:
+        project = entry_input.found.get("project_id") or find_project(call, values.get("project_id"))
+        values["billable"] = default_billable(project)
+    entry = timers.start_timer(call.session, call.caller.user_id, values, now,
+                               local_clock(call.caller, now))  # fmt: skip
+    answer = entry_json(entry, zone_of(call.caller), now)
+    answer.update(parse_notes(entry_input.parsed))
+    return JSONResponse(answer, 201)
 
 
-@operation("DELETE", PATH, tag=TAG, scope="write:time_entries", summary="Stop the running timer", response=TimeEntry,
+@operation("DELETE", PATH, tag=TAG, scope="write:time_entries", summary="Stop the running timer", response=StoppedTimer,
            answer="the stopped entry with its measured duration (at most 24 hours: a timer "
                   "left running longer stops at 24 hours, with a `timer_capped` warning)",
            errors=NO_TIMER, write=True)  # fmt: skip
 def stop_timer(call: Call) -> Response:
-    stopped = or_404(timers.stop_timer(call.session, call.caller.user_id, utcnow(),
-                                       _local_clock()))  # fmt: skip
-    answer = entry_json(stopped.entry)
+    now = utcnow()
+    stopped = or_404(timers.stop_timer(call.session, call.caller.user_id, now,
+                                       local_clock(call.caller, now)))  # fmt: skip
+    answer = entry_json(stopped.entry, zone_of(call.caller), now)
     answer["warnings"] = [_capped_warning(call.locale)] if stopped.capped else []
     return JSONResponse(answer)
 

@@ -106,6 +106,16 @@ def add_alias(session: Session, user_id: int, kind: str, target_id: int, name: s
     return problem
 
 
+def find_alias(session: Session, user_id: int, name: str) -> Alias | None:
+    """The user's alias that ``name`` is (compared as the parser compares names), or None."""
+    _, normalized, problem = _prepared(name)
+    if problem is not None:
+        return None
+    return session.scalar(
+        select(Alias).where(Alias.user_id == user_id, Alias.normalized == normalized)
+    )
+
+
 def delete_alias(session: Session, user_id: int, kind: str, target_id: int, name: str) -> bool:
     """Remove the user's alias ``name`` of the target; whether there was one."""
     _, normalized, problem = _prepared(name)

@@ -101,14 +101,16 @@ def _stop(entry: TimeEntry, now: dt.datetime, clock: dt.time) -> bool:
 def start_timer(
     session: Session, user_id: int, values: dict[str, Any], now: dt.datetime, clock: dt.time
 ) -> TimeEntry:
-    """Stop the running timer, if any, and start a new one with ``values`` at ``clock``."""
+    """Stop the running timer, if any, and start a new one with ``values`` (``metadata``
+    for the ``meta`` attribute) at ``clock``, the user's local clock at ``now``."""
     _take_turn(session, user_id)
     current = running_timer(session, user_id, lock=True)
     if current is not None:
         _stop(current, now, clock)
         session.flush()
+    fields = {"meta" if name == "metadata" else name: value for name, value in values.items()}
     entry = TimeEntry(user_id=user_id, duration=0, start_time=clock, timer_started_at=now,
-                      created_at=now, updated_at=now, **values)  # fmt: skip
+                      created_at=now, updated_at=now, **fields)  # fmt: skip
     session.add(entry)
     session.flush()
     session.refresh(entry)

@@ -23,14 +23,17 @@ from nlentry.storage.models import IdempotencyKey, TimeEntry
 
 #: The columns of a new entry, all given.
 ENTRY_COLUMNS = ("user_id", "body", "description", "date", "duration", "start_time",
-                 "end_time", "project_id", "service_id", "created_at", "updated_at")  # fmt: skip
+                 "end_time", "project_id", "service_id", "billable", "tags", "metadata",
+                 "created_at", "updated_at")  # fmt: skip
 
+#: A token is live while it is neither revoked nor expired.
 _LIVE_TOKENS = """
 SELECT t.id, w.catalog_version, u.catalog_version
 FROM api_tokens t
 JOIN users u ON u.id = t.user_id
 JOIN workspaces w ON w.id = u.workspace_id
-WHERE t.revoked_at IS NULL AND t.id IN ({ids})
+WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > {now})
+AND t.id IN ({ids})
 """
 _INSERT_ENTRY = (
     f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) "
@@ -75,10 +78,14 @@ class EntrySQL:
         if self._begin is not None:
             cursor.execute(self._begin)
 
-    def live_tokens(self, cursor, token_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """Live token id -> its (workspace, user) catalog versions."""
+    def live_tokens(self, cursor, token_ids: Iterable[int],
+                    now: dt.datetime) -> dict[int, tuple[int, int]]:  # fmt: skip
+        """Live (not revoked, not expired at ``now``) token id -> its (workspace, user)
+        catalog versions."""
         ids = sorted(token_ids)
-        cursor.execute(_LIVE_TOKENS.format(ids=", ".join(self._placeholder for _ in ids)), ids)
+        sql = _LIVE_TOKENS.format(now=self._placeholder,
+                                  ids=", ".join(self._placeholder for _ in ids))  # fmt: skip
+        cursor.execute(sql, [self._datetime(now), *ids])
         return {token_id: (workspace, user) for token_id, workspace, user in cursor.fetchall()}
 
     def insert_entry(self, cursor, row: dict[str, Any]) -> int:
@@ -95,12 +102,24 @@ class EntrySQL:
         shorter turn for every worker. The ids follow from ``lastrowid``: in a
         writing transaction, SQLite gives each new row of an ``AUTOINCREMENT``
         table the largest rowid it ever held + 1 (https://sqlite.org/autoinc.html),
-        so one statement's rows get consecutive ids, in the order of its VALUES. PostgreSQL promises no
-        order for a multi-row ``RETURNING``, so there each row has its own
-        statement.
+        so one statement's rows get consecutive ids, in the order of its VALUES.
+
+        PostgreSQL promises no order for a multi-row ``RETURNING``, so there each
+        row has its own statement, all sent at once in psycopg's pipeline mode
+        (``executemany(..., returning=True)``): one round trip for the batch, each
+        statement's result in its own result set, in order.
         """
+        if not rows:
+            return []
         if not self._sqlite:
-            return [self.insert_entry(cursor, row) for row in rows]
+            if len(rows) == 1:
+                return [self.insert_entry(cursor, rows[0])]
+            cursor.executemany(self._insert_entry, [self._entry_values(row) for row in rows],
+                               returning=True)  # fmt: skip
+            ids = [cursor.fetchone()[0]]
+            while cursor.nextset():
+                ids.append(cursor.fetchone()[0])
+            return ids
         ids: list[int] = []
         for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
             chunk = rows[start:start + _SQLITE_ROWS_PER_INSERT]

@@ -455,3 +455,25 @@ def test_a_hit_given_up_by_its_request_leaves_the_others_counted(redis_url):
     done, after = asyncio.run(run())
     assert all(r.allowed for r in done)
     assert after.remaining == 100 - 7  # the cancelled hit was sent, so it counts
+
+
+def test_hits_go_on_after_redis_forgets_the_script_and_drops_the_connection(redis_url):
+    """SCRIPT FLUSH (a Redis restarted empty) and CLIENT KILL (a dropped connection):
+    the next hits are counted in Redis all the same, none falls back to memory."""
+    limiter = RateLimiter("50/minute", storage_uri=redis_url)
+    key = unique_key()
+
+    async def run():
+        storage = limiter._storage()
+        first = await limiter.hit(key)
+        await storage.client.script_flush()
+        second = await limiter.hit(key)
+        await storage.client.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        after_kill = [await limiter.hit(key) for _ in range(3)]
+        count = await storage.client.get("LIMITS:" + limiter.items[0].key_for(key))
+        return first, second, after_kill, int(count), limiter._redis_ready()
+
+    first, second, after_kill, count, redis_ready = asyncio.run(run())
+    assert (first.remaining, second.remaining) == (49, 48)
+    assert [hit.remaining for hit in after_kill] == [47, 46, 45]
+    assert count == 5 and redis_ready  # every hit counted in Redis, no fallback to memory

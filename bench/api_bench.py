@@ -5,6 +5,7 @@
     .venv/bin/python bench/api_bench.py --rounds 3  # three comparisons, judged on the median
     .venv/bin/python bench/api_bench.py --database-url postgresql+psycopg://... \
         --redis-url redis://127.0.0.1:6379/0          # both servers on PostgreSQL
+    .venv/bin/python bench/api_bench.py --webhook   # nlentry with a webhook subscription
 
 In one run, on loopback only, each server alone on the machine in turn:
 
@@ -26,6 +27,18 @@ as several machines would.
 Each server first gets ``--warmup`` seconds (default 2) of the same load,
 not measured, so that neither is measured while its workers still load
 their code, caches and connections.
+
+With ``--webhook`` nlentry runs with one active webhook subscription, for
+``*``, made through the API before the load (``NLENTRY_WEBHOOK_ALLOW_PRIVATE=1``
+in its environment), whose receiver (threads of this process on 127.0.0.1,
+``bench_servers.Receiver``) answers ``204`` at once: every entry stored then
+writes its ``time_entry.created`` event in the entry writer's transaction, and
+the servers' delivery workers send them while the load runs. After the run the
+bench waits (at most ``--webhook-wait`` seconds) for the deliveries to finish
+and prints how many events the receiver got against the rows stored (warm-up
+included: the subscription exists from the start). The ratio target is the
+same (issue 12: the create path >= 0.85 of the bare ceiling with the outbox
+insert in the writer's transaction).
 
 Before the servers, the rate limiter alone, in this process (``limiter_cost.py``):
 what one hit costs the event loop, in memory and on Redis.
@@ -59,7 +72,9 @@ from bench_servers import (
     BIN,
     LIFTED_RATE_LIMIT,
     WRK_LUA,
+    Receiver,
     Server,
+    api,
     free_port,
     rows_check,
     run_wrk,
@@ -78,6 +93,8 @@ def measure(args) -> dict:
     nlentry_cmd = BIN / "nlentry"
     tmp = Path(tempfile.mkdtemp(prefix="nlentry-api-bench."))
     servers: list[Server] = []
+    receiver = Receiver() if args.webhook else None
+    webhook: dict | None = None
     store = PostgresStore(args.database_url) if args.database_url else SQLiteStore(
         tmp, args.bare_sync)
     try:
@@ -93,6 +110,8 @@ def measure(args) -> dict:
         env = {**os.environ, "NLENTRY_DATABASE_URL": store.url,
                "NLENTRY_RATE_LIMIT": LIFTED_RATE_LIMIT}  # fmt: skip
         env.pop("NLENTRY_REDIS_URL", None)
+        if receiver is not None:
+            env["NLENTRY_WEBHOOK_ALLOW_PRIVATE"] = "1"
         if args.redis_url:
             env["NLENTRY_REDIS_URL"] = args.redis_url
         run_id = uuid.uuid4().hex[:12]  # a user and workspace of this run's own
@@ -120,11 +139,18 @@ def measure(args) -> dict:
             preview = json.loads(r.read())
         assert preview["duration"] == 9000 and preview["project"]["name"] == "Timi", preview
         settings = store.settings()
+        hook_id = None
+        if receiver is not None:  # one active subscription for everything, before any load
+            hook_id = api(base + "/api/v1", "POST", "/webhooks.json", auth,
+                          {"url": receiver.url, "events": ["*"]})["id"]  # fmt: skip
+        rows_at_start = store.entries()
         if args.warmup:  # the same load, not measured: every worker past its first requests
             run_wrk(base, "/api/v1/time_entries.json", auth, bodies_file, lua, args, args.warmup)
             time.sleep(1)  # its last requests answered before the rows are counted
         before = store.entries()
         full = run_wrk(base, "/api/v1/time_entries.json", auth, bodies_file, lua, args)
+        if receiver is not None:
+            webhook = _drain(store, receiver, hook_id, rows_at_start, args.webhook_wait)
         server.stop()
         full_rows = store.entries() - before
 
@@ -161,6 +187,8 @@ def measure(args) -> dict:
     finally:
         for s in servers:
             s.stop()
+        if receiver is not None:
+            receiver.stop()
         store.close()
         if args.keep:
             print(f"kept: {tmp}")
@@ -168,8 +196,44 @@ def measure(args) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
 
     return {"full": full, "full_rows": full_rows, "bare": ceiling, "bare_rows": bare_rows,
-            "settings": settings, "store": store.name,
+            "settings": settings, "store": store.name, "webhook": webhook,
             "ratio": full["ok_rps"] / ceiling["ok_rps"] if ceiling["ok_rps"] else 0.0}
+
+
+def _drain(store, receiver: Receiver, hook_id: int, rows_at_start: int, wait: float) -> dict:
+    """Once the load stopped: what the receiver had got then, and once every row stored
+    since ``rows_at_start`` (requests in flight at the stop included) has its event and
+    no delivery is pending (or ``wait`` seconds passed)."""
+    at_stop, _ = receiver.counts()
+    started = time.monotonic()
+    while True:
+        rows = store.entries() - rows_at_start
+        statuses = store.deliveries(hook_id)
+        settled = statuses.get("pending", 0) == 0 and sum(statuses.values()) == rows
+        if settled or time.monotonic() > started + wait:
+            break
+        time.sleep(0.2)
+    received, distinct = receiver.counts()
+    return {"rows": rows, "events": sum(statuses.values()), "statuses": statuses,
+            "received_at_stop": at_stop, "received": received, "distinct_ids": distinct,
+            "drain_seconds": time.monotonic() - started}
+
+
+def webhook_text(w: dict) -> list[str]:
+    """The ``--webhook`` lines: events delivered against rows stored."""
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(w["statuses"].items()))
+    verdict = "one each" if webhook_ok(w) else "MISMATCH"
+    return [
+        (f"webhook: {w['received']} events delivered ({w['distinct_ids']} distinct webhook-ids) "
+         f"for {w['rows']} rows stored (warm-up included); outbox {w['events']} events "
+         f"({statuses or 'none'}): {verdict}"),
+        (f"webhook: {w['received_at_stop']} had arrived when the load stopped, the rest within "
+         f"{w['drain_seconds']:.1f} s after"),
+    ]
+
+
+def webhook_ok(w: dict) -> bool:
+    return w["received"] == w["distinct_ids"] == w["events"] == w["rows"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
                          "(default: SQLite files in a temp dir)")
     ap.add_argument("--redis-url", metavar="URL",
                     help="count nlentry's rate limits in this Redis (default: in memory)")
+    ap.add_argument("--webhook", action="store_true",
+                    help="nlentry with one active webhook subscription (for *) whose local "
+                         "receiver answers 204 at once; prints events delivered vs rows")
+    ap.add_argument("--webhook-wait", type=float, default=120, metavar="SECONDS",
+                    help="--webhook: how long to wait after the load for the deliveries")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="repeat the whole comparison; the targets are judged on the round "
@@ -207,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load:    wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
           f"(after {args.warmup}s of warm-up), {len(sentences())} rotating sentences; "
           f"servers: {args.workers} workers each, {os.cpu_count()} cores")  # fmt: skip
+    if args.webhook:
+        print("webhook: nlentry with one active subscription for * (a receiver on 127.0.0.1 "
+              "answering 204 at once)")
     rounds = []
     for number in range(1, args.rounds + 1):
         rounds.append(measure(args))
@@ -240,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     bare_ok = all(rows_check("bare", r["bare_rows"], r["bare"])[1] for r in rounds)
     print(full_text)
     print(bare_text)
+    webhooks_ok = all(webhook_ok(r["webhook"]) for r in rounds if r["webhook"] is not None)
+    if chosen["webhook"] is not None:
+        for line in webhook_text(chosen["webhook"]):
+            print(line)
 
     checks = [
         (f"p99 {full['p99_us'] / 1000:.1f} ms < {TARGET_P99_MS:.0f} ms",
@@ -247,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"{ratio:.2f} of the bare ceiling >= {TARGET_RATIO}", ratio >= TARGET_RATIO),
         ("no request lost, every answer 2xx", full_ok),
     ]  # fmt: skip
+    if args.webhook:
+        checks.append(("one webhook event delivered per row stored", webhooks_ok))
     print("\ntargets:")
     for text, ok in checks:
         print(f"  {'ok  ' if ok else 'MISS'} {text}")
@@ -255,10 +333,11 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({"store": chosen["store"], "settings": chosen["settings"],
                         "nlentry": {**full, "rows": full_rows},
                         "bare": {**ceiling, "rows": bare_rows}, "ratio": ratio,
+                        "webhook": chosen["webhook"],
                         "rate_limiter": limiter,
                         "targets_met": all(ok for _, ok in checks)}, indent=2) + "\n"
         )  # fmt: skip
-    if not (full_ok and bare_ok):
+    if not (full_ok and bare_ok and webhooks_ok):
         return 1
     if args.check and not all(ok for _, ok in checks):
         return 1

@@ -3,18 +3,21 @@
 ``Server`` runs a server process in its own session; ``run_wrk`` loads one with
 rotating form bodies and counts 2xx and other answers; ``seed_catalog`` makes
 the example clients, projects and services through the API; ``rows_check``
-compares the rows stored with the answers given.
+compares the rows stored with the answers given; ``Receiver`` is a webhook
+receiver on 127.0.0.1 that answers ``204`` at once and counts what it got.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -169,6 +172,50 @@ class Server:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self._fh.close()
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (threads of this process): every ``POST`` is read,
+    its ``webhook-id`` counted, and answered ``204`` at once, on kept-alive connections."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = 0
+        self.ids: set[str] = set()
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: the worker's pool reuses connections
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                with receiver._lock:
+                    receiver.received += 1
+                    receiver.ids.add(self.headers.get("webhook-id", ""))
+                self.send_response(204)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def counts(self) -> tuple[int, int]:
+        """(POSTs received, distinct ``webhook-id`` among them)."""
+        with self._lock:
+            return self.received, len(self.ids)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def api(base: str, method: str, path: str, auth: str, data: dict | None = None) -> dict:

@@ -2,7 +2,8 @@
 
 Each store gives nlentry's database URL, the bare ceiling's app (one endpoint that
 inserts one row into the same kind of store, nothing else) with its environment, and
-counts the rows each server stored, so that the bench can check every answered entry.
+counts the rows each server stored, so that the bench can check every answered entry,
+and (``--webhook``) the deliveries of nlentry's one subscription, by status.
 
 * ``SQLiteStore``: nlentry's database and the bare app's are files in the temp dir;
   the bare app uses the same settings as nlentry (WAL, ``synchronous`` as nlentry
@@ -129,6 +130,12 @@ class SQLiteStore:
             engine.dispose()
         return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[int(level)]
 
+    def deliveries(self, subscription_id: int) -> dict[str, int]:
+        """The subscription's webhook deliveries, by status."""
+        with contextlib.closing(sqlite3.connect(self.db)) as conn:
+            return dict(conn.execute("SELECT status, count(*) FROM webhook_deliveries WHERE "
+                                     "subscription_id = ? GROUP BY status", (subscription_id,)))
+
     def bare(self, workers: int) -> tuple[str, dict[str, str]]:
         """The bare app's source and environment, its table made."""
         with contextlib.closing(sqlite3.connect(self.bare_db)) as conn:
@@ -168,6 +175,12 @@ class PostgresStore:
 
     def entries(self) -> int:
         return int(self._one("SELECT count(*) FROM time_entries"))
+
+    def deliveries(self, subscription_id: int) -> dict[str, int]:
+        """The subscription's webhook deliveries, by status."""
+        rows = self._conn.execute("SELECT status, count(*) FROM webhook_deliveries WHERE "
+                                  "subscription_id = %s GROUP BY status", (subscription_id,))
+        return {status: int(count) for status, count in rows}
 
     def settings(self) -> str:
         return (f"PostgreSQL {self._one('SHOW server_version')}, fsync={self._one('SHOW fsync')}, "

@@ -43,3 +43,24 @@ MAX_METADATA_VALUE_LENGTH = 500
 #: The most tags on one entry, and the longest tag.
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
+
+#: The most entry ids one ``POST /time_entries/bulk`` may name (more is 422).
+MAX_BULK_ENTRIES = 1000
+#: Days a deleted entry's tombstone is kept at least (``GET /time_entries/deleted``); a
+#: ``since`` further back is 422: the client must read the whole list again.
+TOMBSTONE_DAYS = 90
+#: The most entries ``POST /time_entries/batch`` stores from one message (422 beyond).
+MAX_BATCH_ENTRIES = 500
+#: The most rows (besides the header) of one CSV import (422 beyond); the file is
+#: also bounded by ``MAX_IMPORT_BYTES``.
+MAX_IMPORT_ROWS = 10_000
+#: The largest body of ``POST /time_entries/import`` (413 beyond): an export of
+#: ``MAX_IMPORT_ROWS`` entries with long texts fits (about 150 bytes a row is usual).
+MAX_IMPORT_BYTES = 16 * 1_048_576
+
+#: Webhooks: the longest subscription URL, the most subscriptions a user may have, days a
+#: delivery (and its event) is kept in the log, and seconds a receiver has to answer.
+MAX_WEBHOOK_URL_LENGTH = 2048
+MAX_WEBHOOKS_PER_USER = 20
+WEBHOOK_LOG_DAYS = 7
+WEBHOOK_TIMEOUT_SECONDS = 10.0

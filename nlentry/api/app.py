@@ -32,6 +32,7 @@ from nlentry.api.rate_limit import (
 )
 from nlentry.api.routes import routes
 from nlentry.api.user_time import check_default_zone
+from nlentry.api.webhook_delivery import DeliveryWorker, retry_base_from_env
 from nlentry.limits import DEFAULT_RATE_LIMIT, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
 
@@ -78,6 +79,7 @@ def create_app(
     check_default_zone()  # likewise: NLENTRY_TIMEZONE names a zone, or is unset
     db = Database(database_url)
     migrate(db.engine)
+    webhooks = DeliveryWorker(db)  # a bad NLENTRY_WEBHOOK_RETRY_BASE stops the start too
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -100,9 +102,11 @@ def create_app(
         # 60-120 ms every few seconds under load, the bulk of the p99).
         gc.collect()
         gc.freeze()
+        await webhooks.start()  # this process's webhook deliveries, outside any request
         try:
             yield
         finally:
+            await webhooks.stop()
             gc.unfreeze()  # an app stopped in a process that goes on may be collected
             db.dispose()
 
@@ -123,6 +127,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.webhooks = webhooks
     app.state.catalogs = CatalogCache()
     app.state.callers = CallerCache()
     app.state.max_body_bytes = max_body_bytes
@@ -143,6 +148,7 @@ def check_environment() -> None:
     body_timeout_from_env()
     cors_origins_from_env()
     check_default_zone()
+    retry_base_from_env()
 
 
 def app_from_env() -> Starlette:

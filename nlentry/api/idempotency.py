@@ -1,5 +1,6 @@
 """``Idempotency-Key``: the same key from the same user returns the first answer;
-and the answers the entry writer stores, as bytes.
+and the answers the entry writer stores, as bytes (one entry's, ``created_answer``;
+a group's, with a place for each new id, ``answer_with_ids``; a refusal's).
 
 A key is claimed by inserting its row in the same transaction as the entry
 (``nlentry.storage.entry_writer``), so of two racing requests one claims it and
@@ -56,9 +57,12 @@ def header_text(value: str) -> str | None:
         return None
 
 
-def fingerprint(fields: dict[str, Any]) -> str:
-    """A hash of the request's fields, to tell a retry from another request."""
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+def fingerprint(fields: dict[str, Any], operation: str = "") -> str:
+    """A hash of the request's fields, to tell a retry from another request; with
+    ``operation`` (``batch``, ``import``) the same fields sent to another operation
+    with the same key are another request too."""
+    content: Any = fields if not operation else {"operation": operation, "fields": fields}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -83,6 +87,63 @@ def created_answer(payload: dict[str, Any]) -> Answer:
     del rest["id"]
     body = _json(rest)
     return Answer(201, b'{"id":', b"," + body[1:] if rest else b"}")
+
+
+class _NewId:
+    """The place of a new row's id in an answer (``answer_with_ids``)."""
+
+    def __repr__(self) -> str:
+        return "NEW_ID"
+
+
+#: Stands for a new row's id in the content given to ``answer_with_ids``.
+NEW_ID = _NewId()
+
+
+def answer_with_ids(status: int, content: Any) -> Answer:
+    """``content`` rendered as ``JSONResponse`` renders it, each ``NEW_ID`` in it (in the
+    order of the rendering) a place the writer fills with a new row's id: the answer
+    to a group of rows (``{"time_entries": [{"id": NEW_ID, ...}, ...]}``)."""
+    pieces: list[bytes] = []
+    current: list[bytes] = []
+    _render(content, current, pieces)
+    pieces.append(b"".join(current))
+    return Answer(status, *pieces)
+
+
+def _render(value: Any, current: list[bytes], pieces: list[bytes]) -> None:
+    """Append ``value``'s JSON to ``current``; at a ``NEW_ID`` close the piece so far."""
+    if value is NEW_ID:
+        pieces.append(b"".join(current))
+        current.clear()
+    elif not _holds_id(value):
+        current.append(_json(value))
+    elif isinstance(value, dict):
+        current.append(b"{")
+        for i, (name, item) in enumerate(value.items()):
+            if i:
+                current.append(b",")
+            current.append(_json(str(name)))
+            current.append(b":")
+            _render(item, current, pieces)
+        current.append(b"}")
+    else:  # a list holding an id
+        current.append(b"[")
+        for i, item in enumerate(value):
+            if i:
+                current.append(b",")
+            _render(item, current, pieces)
+        current.append(b"]")
+
+
+def _holds_id(value: Any) -> bool:
+    if value is NEW_ID:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_id(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_id(item) for item in value)
+    return False
 
 
 def refusal_answer(error: APIError) -> Answer:

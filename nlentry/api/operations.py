@@ -68,6 +68,8 @@ class Operation:
     scope: str | None = None
     write: bool = False
     on_loop: bool = False
+    #: the largest body this operation reads (413 beyond); None: the app's limit
+    max_body_bytes: int | None = None
 
     @property
     def route_path(self) -> str:
@@ -133,7 +135,8 @@ def operation(
                 raise ValueError(f"{handler.__name__}: scope must be one of {sorted(SCOPES)}")
             endpoint = authenticated(handler, write=declared.get("write", False),
                                      on_loop=declared.get("on_loop", False),
-                                     scope=declared["scope"])  # fmt: skip
+                                     scope=declared["scope"],
+                                     max_body_bytes=declared.get("max_body_bytes"))  # fmt: skip
         op = Operation(method.upper(), path, name or handler.__name__, tag, summary, endpoint,
                        errors=dict(errors), **declared)  # fmt: skip
         registry.add(op)

@@ -115,17 +115,20 @@ def authenticated(
     write: bool = False,
     on_loop: bool = False,
     scope: str | None = None,
+    max_body_bytes: int | None = None,
 ):
     """Decorate ``handler`` into a Starlette endpoint: ``write`` for a changing
     request, ``on_loop`` for an ``async`` handler that stays on the event loop,
-    ``scope`` for the token scope it needs (None: any token)."""
+    ``scope`` for the token scope it needs (None: any token), ``max_body_bytes``
+    for a body limit of its own (None: the app's)."""
     if handler is None:
-        return functools.partial(authenticated, write=write, on_loop=on_loop, scope=scope)
+        return functools.partial(authenticated, write=write, on_loop=on_loop, scope=scope,
+                                 max_body_bytes=max_body_bytes)  # fmt: skip
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state = request.app.state
-        arrival = await arrive(request)
+        arrival = await arrive(request, max_body_bytes)
         if arrival.caller is None:  # new to this worker: looked up, then counted
             arrival.caller = await in_thread(
                 state, look_up_caller, state, arrival.credentials, arrival.address
@@ -164,9 +167,10 @@ class Arrival:
     address: str = ""  # the client's address, on which failed logins are counted
 
 
-async def arrive(request: Request) -> Arrival:
-    """Who is calling and the fields; a known caller counted (401 without credentials,
-    429 for the token, or for the address when this worker knows it is refused)."""
+async def arrive(request: Request, max_body_bytes: int | None = None) -> Arrival:
+    """Who is calling and the fields (a body up to ``max_body_bytes``, default the app's
+    limit); a known caller counted (401 without credentials, 429 for the token, or for
+    the address when this worker knows it is refused)."""
     state = request.app.state
     address = client_address(request)
     login_limiter = getattr(state, "login_limiter", None)  # None: no limit (create_app's)
@@ -175,7 +179,7 @@ async def arrive(request: Request) -> Arrival:
         caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:
             _refuse_known_refused_address(login_limiter, credentials, address)
-    fields = await read_fields(request, state.max_body_bytes)
+    fields = await read_fields(request, max_body_bytes or state.max_body_bytes)
     if not in_headers:
         credentials = credentials_from(request.headers, request.query_params, fields)
         caller, limit_headers = await _known_and_counted(state, credentials)

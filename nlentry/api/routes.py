@@ -19,22 +19,29 @@ from starlette.routing import Route
 from nlentry.api.operations import REGISTRY, Operation
 from nlentry.api.resources import (
     aliases,
+    batch,
+    bulk,
     clients,
+    deleted,
     entry_create,
+    import_csv,
     meta,
     preview,
     projects,
+    reports,
     search,
     services,
     time_entries,
     timer,
     tokens,
     users,
+    webhooks,
 )
 
 #: The resource modules, in the order their operations are listed.
-RESOURCES = (meta, clients, projects, services, aliases, search, timer, time_entries,
-             entry_create, preview, users, tokens)  # fmt: skip
+RESOURCES = (meta, clients, projects, services, aliases, search, timer, batch, import_csv,
+             time_entries, bulk, deleted, entry_create, preview, reports, users,
+             tokens, webhooks)  # fmt: skip
 
 OPERATIONS: list[Operation] = [op for module in RESOURCES for op in REGISTRY.of(module.__name__)]
 if len(OPERATIONS) != len(list(REGISTRY)):  # declared in a module missing from RESOURCES

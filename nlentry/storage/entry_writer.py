@@ -1,8 +1,9 @@
 """Group commit: new time entries of concurrent requests share one transaction.
 
 Each process has one writer thread. A request hands it a ``NewEntry`` and
-waits; the writer takes every entry waiting (at most ``MAX_BATCH``) and, in
-one writing transaction (``BEGIN IMMEDIATE`` on SQLite):
+waits; the writer takes every entry waiting (at most ``MAX_BATCH`` of them,
+and no more once they hold ``MAX_BATCH_ROWS`` rows) and, in one writing
+transaction (``BEGIN IMMEDIATE`` on SQLite):
 
 1. reads, for the batch's tokens, which are still live (neither revoked nor
    expired) and their catalog versions; an entry whose token is gone is
@@ -25,32 +26,58 @@ the batch is answered with that error at once. A failed write discards the
 writer's connection: the next batch opens a fresh one (an SQLite connection
 opened while the file was read-only would refuse every write for good).
 
+A submission may also be a **group**: the rows of one request that are
+stored all or none (``POST /time_entries/batch``, a CSV import). Its rows
+are inserted inside the batch's transaction like any other entry's, so the
+group shares the batch's one commit; and since a failed batch is tried
+again submission by submission, a group whose rows fail takes none of them
+along and fails alone, while the single entries beside it are stored. A
+group is never split across transactions.
+
+Each new row gets its ``time_entry.created`` webhook event in the same
+transaction (``nlentry.storage.webhook_outbox``): a submission's
+``event_data`` holds, per row, the entry's JSON without its ``id`` (or a
+function making it, called only when some subscription wants the event),
+and the writer writes the events of every row the transaction inserted,
+``id`` first, before it commits. So a committed row always has its event,
+and a rolled-back one has none: when a batch fails, its events go with it,
+and each submission tried again alone writes its own in its own
+transaction. A replayed key (``Claimed``) inserts nothing and emits nothing.
+When nobody subscribed, that is one query per batch, and nothing is written;
+on PostgreSQL the batch's events take three round trips, whatever its size
+(``nlentry.storage.entry_events``).
+
 Entries arrive while a commit is running, so the batch grows with the load
 without any waiting on purpose. Nothing here knows about HTTP or JSON: each
 entry comes with its ``Answer``, opaque bytes made by the API
-(``nlentry.api.idempotency.created_answer``, ``refusal_answer``) with a
-place for the new row's id, which the writer fills in and, for a key, keeps
-beside the claim.
+(``nlentry.api.idempotency.created_answer``, ``answer_with_ids``,
+``refusal_answer``) with a place for each new row's id, which the writer
+fills in and, for a key, keeps beside the claim.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
+from nlentry.storage.entry_events import CreatedEvents
 from nlentry.storage.entry_sql import ENTRY_COLUMNS, EntrySQL
 from nlentry.storage.models import utcnow
+from nlentry.storage.webhook_outbox import Event, notify
 
 logger = logging.getLogger("nlentry.storage")
 
 MAX_BATCH = 256
+#: A batch takes no further submission once it holds this many rows (a group is never split).
+MAX_BATCH_ROWS = 10_000
 KEEP_KEYS_FOR = dt.timedelta(hours=24)
 
 
@@ -70,29 +97,60 @@ def entry_row(user_id: int, values: dict[str, Any], now: dt.datetime) -> dict[st
     return row
 
 
-@dataclass(frozen=True, slots=True)
 class Answer:
-    """A request's answer as opaque bytes: ``before``, the new row's id, ``after``.
+    """A request's answer as opaque bytes with a place for each new row's id:
+    ``pieces[0]``, the first id, ``pieces[1]``, the second id, ..., ``pieces[-1]``.
 
-    A refusal kept for a key has no row: its body is ``before`` alone.
+    ``Answer(201, b'{"id":', b'}')`` has one place (one entry); a refusal kept for
+    a key, ``Answer(422, body)``, has none; a group's answer has one per row.
     """
 
-    status: int
-    before: bytes
-    after: bytes = b""
+    __slots__ = ("pieces", "status")
 
-    def body(self, entry_id: int | None) -> bytes:
-        if entry_id is None:
-            return self.before
-        return b"%s%d%s" % (self.before, entry_id, self.after)
+    def __init__(self, status: int, *pieces: bytes):
+        self.status = status
+        self.pieces: tuple[bytes, ...] = pieces or (b"",)
+
+    @property
+    def places(self) -> int:
+        """How many ids the answer holds."""
+        return len(self.pieces) - 1
+
+    def body(self, ids: Sequence[int] = ()) -> bytes:
+        """The answer with ``ids`` (one per place, in order) filled in."""
+        pieces = self.pieces
+        if len(ids) != len(pieces) - 1:
+            raise ValueError(f"{len(ids)} ids for an answer with {len(pieces) - 1} places")
+        if not ids:
+            return pieces[0]
+        if len(ids) == 1:  # one entry: the hot path
+            return b"%s%d%s" % (pieces[0], ids[0], pieces[1])
+        parts = [pieces[0]]
+        for entry_id, piece in zip(ids, pieces[1:], strict=True):
+            parts.append(b"%d" % entry_id)
+            parts.append(piece)
+        return b"".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Answer({self.status}, {len(self.pieces) - 1} places)"
+
+
+#: An event's data: the entry's JSON without ``id``, or a function making it.
+EventData = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One request's entry: ``row`` to insert, or ``None`` for a refusal kept for its key.
+    """One request's submission: ``row`` to insert; or ``group``, rows inserted all or
+    none; or neither (``row`` None, no ``group``): a refusal kept for its key.
 
-    ``answer`` is the request's answer once its row has an id; it is kept for
-    ``key`` when there is one.
+    ``answer`` is the request's answer once its rows have ids (a place for
+    each, in the order of ``rows``); it is kept for ``key`` when there is one.
+    ``event_data``: per row, in the order of ``rows``, the data of its
+    ``time_entry.created`` event (the entry's JSON without ``id``, which the
+    writer puts first), or a function making it (called in the writer's
+    transaction, only when some subscription wants the event: it must not
+    need the request's session); empty: no event.
     """
 
     token_id: int
@@ -102,6 +160,23 @@ class NewEntry:
     answer: Answer
     key: str | None = None
     request_hash: str = ""
+    group: tuple[dict[str, Any], ...] = ()
+    event_data: tuple[EventData, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.row is not None and self.group:
+            raise ValueError("a submission is one row or a group, not both")
+        if self.answer.places != len(self.rows):
+            raise ValueError(f"an answer with {self.answer.places} places for "
+                             f"{len(self.rows)} rows")  # fmt: skip
+        if self.event_data and len(self.event_data) != len(self.rows):
+            raise ValueError(f"{len(self.event_data)} events' data for "
+                             f"{len(self.rows)} rows")  # fmt: skip
+
+    @property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        """The rows to insert, in the order of the answer's places."""
+        return (self.row,) if self.row is not None else self.group
 
 
 @dataclass(frozen=True)
@@ -147,7 +222,8 @@ class EntryWriter:
     writes what was submitted and stops the thread; a later ``submit``
     starts a new one, as a disposed engine connects again. ``noticed(error)``
     is told of every failed write and says whether the store is at fault
-    (``Database.noticed``); ``wrote()`` of every committed one.
+    (``Database.noticed``); ``wrote()`` of every committed one. A commit that
+    wrote webhook events wakes this process's delivery worker (``notify``).
     """
 
     def __init__(self, engine: Engine, write_lock: Any,
@@ -158,6 +234,7 @@ class EntryWriter:
         self.noticed = noticed or (lambda error: False)
         self.wrote = wrote or (lambda: None)
         self._sql = EntrySQL(engine.dialect)
+        self._events = CreatedEvents(engine.dialect)
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self.batches = 0  # committed transactions, for tests and figures
@@ -187,6 +264,8 @@ class _Worker:
         self._engine = writer._engine
         self._write_lock = writer._write_lock
         self._sql = writer._sql
+        self._events = writer._events
+        self._emitted = 0  # the webhook deliveries the current transaction wrote
         self._connection: Any = None
         self.closed = False  # set, under the writer's lock, when the thread takes no more
         self.queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
@@ -237,9 +316,11 @@ class _Worker:
     def _next_batch(self) -> tuple[list[tuple[NewEntry, Done]], bool]:
         item = self.queue.get()
         batch = []
+        rows = 0
         while item is not None:
             batch.append(item)
-            if len(batch) >= MAX_BATCH:
+            rows += len(item[0].rows)
+            if len(batch) >= MAX_BATCH or rows >= MAX_BATCH_ROWS:
                 return batch, False
             try:
                 item = self.queue.get_nowait()
@@ -292,14 +373,19 @@ class _Worker:
                 raise _StoreFailed from error
             raise
         self._writer.wrote()
-        for i, entry_id in inserted:  # answered once the lock is given back
+        if self._emitted:
+            notify()
+        for i, ids in inserted:  # answered once the lock is given back
             answer = entries[i].answer
-            outcomes[i] = Stored(answer.status, answer.body(entry_id))
+            outcomes[i] = Stored(answer.status, answer.body(ids))
         self._writer.batches += 1
         return outcomes
 
-    def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, int]]]:
-        """The batch's statements: the outcomes known so far, and (index, id) of new rows."""
+    def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, list]]]:
+        """The batch's statements: the outcomes known so far, and (index, ids) of the
+        submissions without a key (their new rows' ids, in order); then the webhook
+        events of every row inserted."""
+        self._emitted = 0
         live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
         outcomes: list[Outcome | None] = [None] * len(entries)
         plain: list[int] = []
@@ -314,14 +400,33 @@ class _Worker:
                 plain.append(i)
             else:
                 keyed.append(i)
-        ids = self._sql.insert_entries(cursor, [entries[i].row for i in plain])
-        inserted = list(zip(plain, ids, strict=True))
+        # every row of the plain entries and groups in one go; each gets its own ids back
+        ids = self._sql.insert_entries(cursor, [row for i in plain for row in entries[i].rows])
+        inserted: list[tuple[int, list]] = []
+        at = 0
+        for i in plain:
+            count = len(entries[i].rows)
+            inserted.append((i, ids[at:at + count]))
+            at += count
+        written = [(entries[i], ids) for i, ids in inserted]
         # in key order, so that two batches on PostgreSQL cannot wait on each other
         for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):
-            outcomes[i] = self._write_keyed(cursor, entries[i])  # its answer is kept with it
+            outcomes[i] = self._write_keyed(cursor, entries[i], written)  # answer kept with it
+        self._emit_created(cursor, written)
         return outcomes, inserted
 
-    def _write_keyed(self, cursor, entry: NewEntry) -> Outcome:
+    def _emit_created(self, cursor, written: list[tuple[NewEntry, list[int]]]) -> None:
+        """The ``time_entry.created`` events of the rows ``written`` (submission, its new
+        ids), in this transaction: one query for the batch's subscriptions."""
+        events = [Event(entry.user_id, "time_entry.created",
+                        functools.partial(_with_id, data, entry_id), entry_id)
+                  for entry, ids in written if entry.event_data
+                  for data, entry_id in zip(entry.event_data, ids, strict=True)]  # fmt: skip
+        if events:
+            self._emitted += self._events.emit(cursor, events)
+
+    def _write_keyed(self, cursor, entry: NewEntry,
+                     written: list[tuple[NewEntry, list[int]]]) -> Outcome:  # fmt: skip
         now = utcnow()
         claim_id = self._sql.claim_key(
             cursor, entry.user_id, entry.key, entry.request_hash, now, KEEP_KEYS_FOR
@@ -329,8 +434,9 @@ class _Worker:
         if claim_id is None:  # claimed before (or earlier in this batch): its answer
             return Claimed(*self._sql.find_claim(cursor, entry.user_id, entry.key, now,
                                                  KEEP_KEYS_FOR))  # fmt: skip
-        entry_id = None if entry.row is None else self._sql.insert_entry(cursor, entry.row)
-        status, body = entry.answer.status, entry.answer.body(entry_id)
+        ids = self._sql.insert_entries(cursor, list(entry.rows))
+        written.append((entry, ids))
+        status, body = entry.answer.status, entry.answer.body(ids)
         self._sql.record_answer(cursor, claim_id, status, body.decode("utf-8"))
         return Stored(status, body)
 
@@ -350,6 +456,12 @@ class _Worker:
             logger.debug("invalidating the writer's connection failed", exc_info=True)
 
 
+def _with_id(data: EventData, entry_id: int) -> dict[str, Any]:
+    """A created event's data: the new row's ``id`` first, then the entry's JSON."""
+    made = data() if callable(data) else data
+    return {"id": entry_id, **{key: value for key, value in made.items() if key != "id"}}
+
+
 class _CommitFailed(Exception):
     """The commit of a batch failed after its statements ran (its cause says why)."""
 
@@ -361,10 +473,12 @@ class _StoreFailed(Exception):
 __all__ = [
     "ENTRY_COLUMNS",
     "MAX_BATCH",
+    "MAX_BATCH_ROWS",
     "REVOKED",
     "Answer",
     "Claimed",
     "EntryWriter",
+    "EventData",
     "NewEntry",
     "Outcome",
     "Stale",

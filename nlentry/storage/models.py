@@ -196,6 +196,19 @@ class TimeEntry(Base):
     service: Mapped[Service | None] = relationship(lazy="joined")
 
 
+class DeletedTimeEntry(Base):
+    """The tombstone of a deleted time entry: written with the delete, kept 90 days."""
+
+    __tablename__ = "deleted_time_entries"
+    __table_args__ = (Index("ix_deleted_time_entries_user_deleted", "user_id", "deleted_at"),)
+
+    # the deleted entry's id: ids are never reused, so it is the key
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class IdempotencyKey(Base):
     """A claimed ``Idempotency-Key`` and the answer first given to it."""
 

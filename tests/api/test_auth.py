@@ -100,7 +100,8 @@ def test_only_a_hash_of_the_token_is_stored(app, alice):
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{id:int}", "1").replace("{alias}", "x")
+    """The path with every ``{name:int}`` as 1 and ``{alias}`` as x."""
+    return re.sub(r"\{\w+:int\}", "1", path).replace("{alias}", "x")
 
 
 @pytest.mark.parametrize(

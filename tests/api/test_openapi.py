@@ -318,7 +318,7 @@ def served_routes(routes, prefix: str = "") -> set[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    return path.replace("{id}", "1").replace("{alias}", "rowan")
+    return path.replace("{id}", "1").replace("{alias}", "rowan").replace("{delivery_id}", "1")
 
 
 def test_every_served_api_route_is_documented_and_every_documented_one_served(app, document):
@@ -487,8 +487,49 @@ def test_every_operation_answers_as_documented(conformance, document):
            json={"duration": 600, "date": "27-03-2016"})
     c.call("patch", f"{v1}/time_entries/{{id}}", expect=422, path_values=one,
            json={"duration": "veel"})
+
+    # bulk actions and the tombstones of deleted entries (sync)
+    other = c.call("post", f"{v1}/time_entries", expect=201, json={"body": "1 uur weg"})
+    done = c.call("post", f"{v1}/time_entries/bulk", expect=200, suffix=".json",
+                  json={"entry_ids": [entry["id"], other["id"], 999_999], "action": "add_tag",
+                        "value": "sync"})
+    assert done == {"updated": 2, "skipped": [999_999]}
+    c.call("post", f"{v1}/time_entries/bulk", expect=200,
+           data={"entry_ids": str(other["id"]), "action": "delete"})
+    c.call("post", f"{v1}/time_entries/bulk", expect=422, json={"entry_ids": [1], "action": "x"})
+    gone = c.call("get", f"{v1}/time_entries/deleted", expect=200, suffix=".json",
+                  params={"since": other["created_at"]})
+    assert [tombstone["id"] for tombstone in gone] == [other["id"]]
+    c.call("get", f"{v1}/time_entries/deleted", expect=422)
     c.call("post", f"{v1}/parse", expect=200, suffix=".json",
            data={"body": "1 uur Timi", "date": "2016-03-27"})
+
+    # several entries at once (batch, its preview) and a CSV import
+    made = c.call("post", f"{v1}/time_entries/batch", expect=201, suffix=".json",
+                  data={"body": "2 uur Timi; 1 uur Rowan"}, headers={"Idempotency-Key": "b-1"})
+    assert [e["duration"] for e in made["time_entries"]] == [7200, 3600]
+    c.call("post", f"{v1}/time_entries/batch", expect=422, json={"body": "2 uur Timi; lunch"})
+    shown = c.call("post", f"{v1}/parse", expect=200, json={"body": "2 uur Timi; lunch",
+                                                            "many": True})
+    assert [bool(e["errors"]) for e in shown["entries"]] == [False, True]
+    imported = c.call("post", f"{v1}/time_entries/import", expect=201, suffix=".json",
+                      json={"csv": "date,duration_seconds,project\n2016-03-27,5400,Timi\n"},
+                      headers={"Idempotency-Key": "i-1"})
+    assert imported["created"] == 1
+    c.call("post", f"{v1}/time_entries/import", expect=201, params={"partial": "true"},
+           content=b"body\n1 uur Timi\nlunch\n", headers={"Content-Type": "text/csv"})
+    c.call("post", f"{v1}/time_entries/import", expect=422, data={"csv": "body\nlunch\n"})
+
+    # reports: the summary of the entries above (one moved to 27-03-2016, one imported)
+    report = c.call("get", f"{v1}/reports/summary", expect=200, suffix=".json",
+                    params={"start_date": "2016-03-21", "end_date": "2016-03-27",
+                            "group_by": "day", "rounding": "15", "rounding_mode": "up"})
+    assert report["summary"]["groups"][0]["key"] == "2016-03-27"
+    c.call("get", f"{v1}/reports/summary", expect=200, params={"group_by": "week"})
+    c.call("get", f"{v1}/reports/summary", expect=422, params={"group_by": "color"})
+    exported = c.client.get(f"{v1}/time_entries.csv", headers=c.headers)  # the list as CSV
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert exported.text.startswith("id,date,start_time,end_time,duration_seconds,hours,")
 
     # the timer
     c.call("get", f"{v1}/time_entries/timer", expect=200)  # {}: no timer runs, as Timi answers
@@ -511,6 +552,26 @@ def test_every_operation_answers_as_documented(conformance, document):
     assert [t["id"] for t in c.call("get", f"{v1}/tokens", expect=200)][-1] == made["id"]
     c.call("delete", f"{v1}/tokens/{{id}}", expect=204, path_values={"id": made["id"]})
     c.call("delete", f"{v1}/tokens/{{id}}", expect=404, path_values={"id": made["id"]})
+
+    # webhooks (no delivery worker runs without the lifespan: what is queued stays queued)
+    hook = c.call("post", f"{v1}/webhooks", expect=201, suffix=".json",
+                  json={"url": "https://93.184.216.34/hook", "events": ["timer.started"]})
+    assert hook["secret"].startswith("whsec_")
+    c.call("post", f"{v1}/webhooks", expect=422, json={"url": "ftp://example.com/hook"})
+    one = {"id": hook["id"]}
+    assert [h["id"] for h in c.call("get", f"{v1}/webhooks", expect=200)] == [hook["id"]]
+    c.call("get", f"{v1}/webhooks/{{id}}", expect=200, suffix=".json", path_values=one)
+    c.call("patch", f"{v1}/webhooks/{{id}}", expect=200, path_values=one, data={"events": "*"})
+    ping = c.call("post", f"{v1}/webhooks/{{id}}/ping", expect=202, suffix=".json",
+                  path_values=one)
+    assert c.call("get", f"{v1}/webhooks/{{id}}/deliveries", expect=200,
+                  path_values=one)[0]["id"] == ping["id"]
+    c.call("post", f"{v1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver", expect=202,
+           path_values={**one, "delivery_id": ping["id"]})
+    c.call("patch", f"{v1}/webhooks/{{id}}", expect=200, path_values=one, json={"active": False})
+    c.call("post", f"{v1}/webhooks/{{id}}/ping", expect=409, path_values=one)
+    c.call("delete", f"{v1}/webhooks/{{id}}", expect=204, path_values=one)
+    c.call("get", f"{v1}/webhooks/{{id}}", expect=404, path_values=one)
 
     # a wrong token, in each of the ways a token is sent
     basic = base64.b64encode(b"alice@acme.nl:wrong").decode()

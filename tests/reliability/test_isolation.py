@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -63,6 +64,7 @@ TIMER_MARK = "geheim-timer-8812"
 PROJECT_ALIAS = "zwartekiwi"
 SERVICE_ALIAS = "paarsemango"
 WORKSPACE_MARK = "Geheim-Q7"
+WEBHOOK_MARK = "geheim-hook-5530"
 
 
 def document_operations() -> list[tuple[str, str, str]]:
@@ -90,7 +92,9 @@ REQUIRED_SCOPE = required_scopes()
 ARCHIVES = {"delete_client": "clients", "delete_project": "projects",
             "delete_service": "services"}
 #: Query parameters an operation needs (the search's words: the owner's marks).
-QUERIES = {"search": {"q": "geheim"}}
+QUERIES = {"search": {"q": "geheim"},
+           "list_deleted_time_entries": {
+               "since": (datetime.now(UTC) - timedelta(days=1)).isoformat()}}
 
 
 # --- the world: an owner with one of everything, and the intruders ------------------------
@@ -108,6 +112,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     snapshot: dict[str, object] = field(default_factory=dict)
+    webhook_secret: str = ""
 
     def owner_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.owner.token}"}
@@ -128,11 +133,14 @@ class World:
             # what time alone does not change (last_used_at moves as the owner reads)
             "tokens": [{k: v for k, v in token.items() if k != "last_used_at"}
                        for token in self.owner_get("/api/v1/tokens.json")],
+            "webhooks": self.owner_get("/api/v1/webhooks.json"),
+            "deliveries": self.owner_get(f"/api/v1/webhooks/{self.ids['webhooks']}/deliveries.json"),
         }
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app, monkeypatch) -> World:
+    monkeypatch.setenv("NLENTRY_WEBHOOK_ALLOW_PRIVATE", "1")  # the webhooks' 127.0.0.1
     http = CountingClient(TestClient(app), tally("isolation matrix"))
     owner = add_account(app, OWNER_EMAIL, workspace=f"Workspace {WORKSPACE_MARK}")
     colleague = add_account(app, "colleague@acme.nl", workspace=f"Workspace {WORKSPACE_MARK}")
@@ -170,9 +178,15 @@ def world(app) -> World:
     assert entry["project"]["id"] == project["id"]
     assert entry["service"]["id"] == service["id"]
     timer = create("/api/v1/time_entries/timer.json", {"body": f"{PROJECT_ALIAS} {TIMER_MARK}"})
+    hook = create("/api/v1/webhooks.json", {"url": f"http://127.0.0.1:9/{WEBHOOK_MARK}",
+                                            "description": WEBHOOK_MARK})
+    ping = http.post(f"/api/v1/webhooks/{hook['id']}/ping.json", headers=headers)
+    assert ping.status_code == 202, ping.text
+    w.webhook_secret = hook["secret"]
     w.ids = {"clients": client["id"], "projects": project["id"], "services": service["id"],
              "time_entries": entry["id"], "timer": timer["id"],
-             "tokens": w.owner_get("/api/v1/tokens.json")[0]["id"]}
+             "tokens": w.owner_get("/api/v1/tokens.json")[0]["id"],
+             "webhooks": hook["id"], "deliveries": ping.json()["id"]}
     w.aliases = {"projects": PROJECT_ALIAS, "services": SERVICE_ALIAS}
     w.snapshot = w.take_snapshot()
     return w
@@ -190,6 +204,8 @@ def fill_path(template: str, world: World) -> str:
         path = path.replace("{id}", str(world.ids[kind]))
     if "{alias}" in path:
         path = path.replace("{alias}", quote(world.aliases[kind], safe=""))
+    if "{delivery_id}" in path:
+        path = path.replace("{delivery_id}", str(world.ids["deliveries"]))
     return path
 
 
@@ -214,10 +230,19 @@ def request_body(operation_id: str, world: World, serial: int) -> dict | None:
         "create_time_entry": {"body": "1 uur werk", "project_id": ids["projects"],
                               "service_id": ids["services"]},
         "update_time_entry": {"body": "3 uur overgenomen", "duration": 60},
+        # the owner's entry and timer: not the intruder's, so skipped and left alone
+        "bulk_time_entries": {"entry_ids": [ids["time_entries"], ids["timer"]],
+                              "action": "delete"},
         "start_timer": {"body": "werk"},
+        "create_time_entries_batch": {"body": "1 uur werk; 2 uur mail",
+                                      "project_id": ids["projects"]},
+        "import_time_entries": {"csv": "date,duration_seconds,project\n"
+                                       f"2026-03-01,60,{snapshot_names['projects']}\n"},
         "parse": {"body": "2 uur werk", "project_id": ids["projects"]},
         "update_me": {"display_name": f"Intruder {serial}"},  # their own profile
         "create_token": {"name": f"intruder {serial}", "scopes": ["read:time_entries"]},
+        "create_webhook": {"url": f"http://127.0.0.1:9/intruder-{serial}"},
+        "update_webhook": {"description": f"intruder {serial}", "active": False},
     }
     return bodies.get(operation_id)
 
@@ -245,9 +270,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "delete_service_alias": {"d": DENIED, "e": DENIED},
     "list_time_entries": {"d": "empty", "e": "empty"},
     "create_time_entry": {"d": {201}, "e": {404, 422}},
+    # the workspace's project: the colleague's own entries; another workspace finds none
+    "create_time_entries_batch": {"d": {201}, "e": {422}},
+    "import_time_entries": {"d": {201}, "e": {422}},
     "show_time_entry": {"d": DENIED, "e": DENIED},
     "update_time_entry": {"d": DENIED, "e": DENIED},
     "delete_time_entry": {"d": DENIED, "e": DENIED},
+    # the owner's ids are skipped ({"updated": 0, "skipped": [...]}); no tombstone is theirs
+    "bulk_time_entries": {"d": {200}, "e": {200}},
+    "list_deleted_time_entries": {"d": "empty", "e": "empty"},
     "show_timer": {"d": "empty", "e": "empty"},  # their own timer: none, {}
     "start_timer": {"d": {201}, "e": {201}},
     "stop_timer": {"d": DENIED, "e": DENIED},
@@ -264,6 +295,17 @@ EXPECTED: dict[str, dict[str, object]] = {
     "list_tokens": {"d": {200}, "e": {200}},
     "create_token": {"d": {201}, "e": {201}},
     "delete_token": {"d": DENIED, "e": DENIED},
+    # their own totals: none of the owner's entries
+    "summary_report": {"d": {200}, "e": {200}},
+    # webhook subscriptions are their owner's alone: their own list, their own new ones
+    "list_webhooks": {"d": "empty", "e": "empty"},
+    "create_webhook": {"d": {201}, "e": {201}},
+    "show_webhook": {"d": DENIED, "e": DENIED},
+    "update_webhook": {"d": DENIED, "e": DENIED},
+    "delete_webhook": {"d": DENIED, "e": DENIED},
+    "list_webhook_deliveries": {"d": DENIED, "e": DENIED},
+    "redeliver_webhook_delivery": {"d": DENIED, "e": DENIED},
+    "ping_webhook": {"d": DENIED, "e": DENIED},
 }
 
 
@@ -297,6 +339,7 @@ def forbidden_strings(world: World, intruder_class: str) -> list[str]:
     found = [
         owner.token, owner.token.split(".", 1)[1], world.revoked_token.split(".", 1)[1],
         OWNER_EMAIL, OWNER_NAME_MARK, ENTRY_MARK, TIMER_MARK, PROJECT_ALIAS, SERVICE_ALIAS,
+        WEBHOOK_MARK, world.webhook_secret,
     ]
     if intruder_class in ("e", "401", "f"):
         found.append(WORKSPACE_MARK)
@@ -412,6 +455,8 @@ def test_isolation_matrix(world, operation_id, method, path):
         at_rest(e) for e in before["entries"]["time_entries"]]
     assert at_rest(after["timer"]) == at_rest(before["timer"])
     assert after["me"] == before["me"] and after["tokens"] == before["tokens"]
+    assert after["webhooks"] == before["webhooks"]
+    assert after["deliveries"] == before["deliveries"]
     for name in ("clients", "projects", "services"):
         ignored = {"projects", "active"} if ARCHIVES.get(operation_id) == name else {"projects"}
         owned_before = [item for item in before[name] if item["id"] in world.ids.values()]

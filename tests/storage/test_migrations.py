@@ -1,16 +1,27 @@
-"""Ids are never used twice, on a new database and on one upgraded from revision 0001."""
+"""Ids are never used twice, on a new database and on one upgraded from revision 0001;
+revision 0004 (tombstones) on a database at 0003; the migrated schema is the models'."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import uuid
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, delete, func, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from nlentry.storage import Database, migrate
-from nlentry.storage.models import Alias, Base, TimeEntry, User, utcnow
+from nlentry.storage.migrate import alembic_config
+from nlentry.storage.models import Alias, Base, DeletedTimeEntry, TimeEntry, User, utcnow
+from nlentry.storage.queries.entries import delete_entry
+from nlentry.storage.queries.tombstones import deleted_since
+from tests.support.api_fixtures import TEST_DATABASE_URL_ENV
 
 ENTRIES = "/api/v1/time_entries.json"
 
@@ -104,5 +115,88 @@ def test_an_upgraded_sqlite_database_keeps_its_rows_and_reuses_no_id(tmp_path):
             session.add_all([_entry(user_id, 0, timer_started_at=utcnow()) for _ in range(2)])
             with pytest.raises(IntegrityError):  # still one running timer per user
                 session.flush()
+    finally:
+        db.dispose()
+
+
+# --- 0004: tombstones of deleted entries ------------------------------------------------------
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A URL of an empty database: a SQLite file, or (``NLENTRY_TEST_DATABASE_URL`` set)
+    a PostgreSQL database of its own, dropped after."""
+    server = os.environ.get(TEST_DATABASE_URL_ENV)
+    if not server:
+        yield f"sqlite:///{tmp_path / 'at_0003.db'}"
+        return
+    name = f"nlentry_migration_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_0004_upgrades_a_database_at_0003(empty_database):
+    db = Database(empty_database)
+    try:
+        migrate(db.engine, "0003")
+        assert "deleted_time_entries" not in inspect(db.engine).get_table_names()
+        with db.engine.begin() as connection:  # rows as revision 0003 wrote them
+            now = utcnow()
+            workspace = connection.execute(text(
+                "INSERT INTO workspaces (name, catalog_version, created_at) "
+                "VALUES ('Acme', 0, :now) RETURNING id"), {"now": now}).scalar_one()
+            user = connection.execute(text(
+                "INSERT INTO users (workspace_id, email, display_name, locale, catalog_version, "
+                "created_at) VALUES (:ws, 'old@acme.nl', 'old', 'nl', 0, :now) RETURNING id"),
+                {"ws": workspace, "now": now}).scalar_one()  # fmt: skip
+            ids = [connection.execute(text(
+                "INSERT INTO time_entries (user_id, body, description, date, duration, "
+                "created_at, updated_at) VALUES (:user, :body, '', '2026-03-01', 3600, :now, :now) "
+                "RETURNING id"), {"user": user, "body": f"{n} uur", "now": now}).scalar_one()
+                for n in (1, 2)]  # fmt: skip
+
+        migrate(db.engine, "0004")
+
+        schema = inspect(db.engine)
+        assert {c["name"] for c in schema.get_columns("deleted_time_entries")} == {
+            "entry_id", "user_id", "workspace_id", "deleted_at"}
+        assert schema.get_pk_constraint("deleted_time_entries")["constrained_columns"] == [
+            "entry_id"]
+        indexes = {i["name"]: i["column_names"] for i in schema.get_indexes("deleted_time_entries")}
+        assert indexes == {"ix_deleted_time_entries_user_deleted": ["user_id", "deleted_at"]}
+        with db.write() as session:  # the entries are all there; a delete leaves its tombstone
+            assert sorted(session.scalars(select(TimeEntry.id))) == ids
+            delete_entry(session, session.get(TimeEntry, ids[0]), now)
+            session.commit()
+        with db.write() as session:
+            tombstone = session.scalar(select(DeletedTimeEntry))
+            assert (tombstone.entry_id, tombstone.user_id, tombstone.workspace_id) == (
+                ids[0], user, workspace)
+            assert deleted_since(session, user, now) == [(ids[0], now)]
+            session.execute(delete(User))  # a user's tombstones go with the user
+            session.commit()
+            assert session.scalar(select(func.count()).select_from(DeletedTimeEntry)) == 0
+        command.downgrade(alembic_config(db.engine), "0003")
+        assert "deleted_time_entries" not in inspect(db.engine).get_table_names()
+        migrate(db.engine, "0004")  # and up again
+        assert "deleted_time_entries" in inspect(db.engine).get_table_names()
+    finally:
+        db.dispose()
+
+
+def test_the_migrated_schema_is_the_models(empty_database):
+    """What the migrations make is what ``models`` declares (Alembic finds no difference)."""
+    db = Database(empty_database)
+    try:
+        migrate(db.engine)
+        with db.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:
         db.dispose()

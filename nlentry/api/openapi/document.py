@@ -111,6 +111,9 @@ TAGS = [
     {"name": "Aliases", "description": "the caller's own names for projects and services"},
     {"name": "Users", "description": "the caller's profile: role, locale, time zone"},
     {"name": "Tokens", "description": "the caller's API tokens: named, scoped, expiring"},
+    {"name": "Reports", "description": "totals of the caller's entries, grouped and rounded"},
+    {"name": "Webhooks", "description": "the caller's webhook subscriptions: signed event "
+                                         "deliveries"},
     {"name": "Search", "description": "find projects, clients, services and entries by name"},
     {"name": "Meta", "description": "health and version; no token needed"},
 ]

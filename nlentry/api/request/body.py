@@ -8,6 +8,13 @@ and so does a JSON object wrapped as ``{"time_entry": {"body": ...}}``.
 Every refusal here (400, 408, 413, 415, 422) is an ``APIError``, so it is
 answered in the one error body of ``nlentry.api.errors``.
 
+An operation that takes a CSV (``POST /time_entries/import``) names its
+route with ``accept_csv``; for that route only, a ``text/csv`` body becomes
+the field ``csv`` and a multipart file part a field of its name (``file``),
+each as text (UTF-8, or the charset the request names; a byte-order mark
+dropped; 400 when it is not text in that charset). Any other route still
+refuses ``text/csv`` with 415 and ignores files.
+
 Every text read here must be Unicode that UTF-8 and the database can carry: a
 form's bytes are decoded strictly (400 when they are not UTF-8, urlencoded or
 multipart alike), and ``require_text`` refuses, with 422 naming the field,
@@ -20,13 +27,14 @@ with 401.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -39,6 +47,22 @@ UNREADABLE_TEXT = "is not valid Unicode text (it has a lone surrogate)"
 NUL_TEXT = "is not valid text (it has a NUL character)"
 #: Read by the credential reader, which answers 401 for text no token can be.
 CREDENTIAL_FIELDS = frozenset({"token", "email"})
+#: The media types of a CSV body (on a route that takes one).
+CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
+#: The route paths that take a CSV (``accept_csv``).
+_CSV_ROUTES: set[str] = set()
+
+
+def accept_csv(route_path: str) -> None:
+    """Let the route of ``route_path`` (``/api/v1/time_entries/import``) take a CSV: a
+    ``text/csv`` body as the field ``csv``, a multipart file part as a field of its name."""
+    _CSV_ROUTES.add(route_path)
+
+
+def takes_csv(request: Request) -> bool:
+    """Whether the request's route takes a CSV (``accept_csv``)."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) in _CSV_ROUTES
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -74,14 +98,32 @@ async def _fields(request: Request, max_bytes: int) -> dict[str, Any]:
     body = await read_body(request, max_bytes)
     if not body.strip():
         return {}
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         return parse_json(body)
     if media_type in ("application/x-www-form-urlencoded", ""):
         return parse_urlencoded(body)
     if media_type == "multipart/form-data":
-        return await parse_multipart(request.headers, body)
+        return await parse_multipart(request.headers, body, files=takes_csv(request))
+    if media_type in CSV_MEDIA_TYPES and takes_csv(request):
+        _, options = parse_options_header(content_type)
+        return {"csv": file_text(body, options.get(b"charset", b"").decode("latin-1"))}
     raise APIError(415)
+
+
+def file_text(data: bytes, charset: str = "") -> str:
+    """A file's bytes as text: UTF-8 (a byte-order mark dropped) unless ``charset``
+    names another; 400 when they are not text in it, or it names no charset known."""
+    name = charset.strip().strip('"') or "utf-8"
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise bad_request(f"unknown charset {name!r}") from None
+    try:
+        return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError:
+        raise bad_request(f"the file is not valid {codec} text") from None
 
 
 def require_text(fields: Iterable[tuple[str, Any]]) -> None:
@@ -192,7 +234,9 @@ def _decode_strictly(data: bytes | bytearray, charset: str) -> None:
         raise MultiPartException("a field is not valid text") from None
 
 
-async def parse_multipart(headers: Headers, body: bytes) -> dict[str, Any]:
+async def parse_multipart(headers: Headers, body: bytes, files: bool = False) -> dict[str, Any]:
+    """The fields of a multipart body; with ``files``, a file part is a field of its
+    name too, its content as text (``file_text``; else files are left out)."""
     async def stream():
         yield body
 
@@ -200,7 +244,17 @@ async def parse_multipart(headers: Headers, body: bytes) -> dict[str, Any]:
         form = await _StrictMultiPartParser(headers, stream()).parse()
     except (MultiPartException, ValueError, KeyError):
         raise bad_request("the multipart body cannot be read") from None
-    return collect_pairs((k, v) for k, v in form.multi_items() if isinstance(v, str))
+    try:
+        pairs = []
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                pairs.append((name, value))
+            elif files and isinstance(value, UploadFile):
+                charset = parse_options_header(value.content_type or "")[1].get(b"charset", b"")
+                pairs.append((name, file_text(await value.read(), charset.decode("latin-1"))))
+    finally:
+        await form.close()
+    return collect_pairs(pairs)
 
 
 def collect_pairs(pairs) -> dict[str, Any]:

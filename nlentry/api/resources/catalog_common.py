@@ -4,6 +4,9 @@ a plain list or a page of it, and setting the fields of a create or change.
 A catalog list answers a plain JSON array, as Timi clients expect, unless the query names
 ``page``, ``per_page`` or ``size``; then it answers Timi's page shape with the list under
 its plural (``clients``, ``projects``, ``services``) and DRYTRIX's ``pagination`` object.
+Either answer has an ``ETag`` and a matching ``If-None-Match`` is ``304``
+(``pagination.list_answer``, as the time entries list answers); ``NOT_MODIFIED`` is the
+answer the three list operations declare for it.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from nlentry.api.pagination import page_of, pagination
+from nlentry.api.pagination import list_answer, page_of, pagination
 from nlentry.api.pipeline import Call
 from nlentry.api.request import fields
 from nlentry.api.request.catalog_models import CatalogQuery
@@ -22,6 +25,11 @@ from nlentry.api.request.fields import FieldErrors, apply_name_and_active, merge
 from nlentry.storage.queries.workspace_objects import CATALOG_SORTS, page_in_workspace
 
 _PAGING = ("page", "per_page", "size")
+#: The ``304`` of a catalog list, for its ``@operation(more=...)``.
+NOT_MODIFIED = {304: ("not modified (`If-None-Match`)", None)}
+#: What a catalog list's description says of its ``ETag``.
+ETAG_NOTE = (" The answer has an `ETag`: a request with a matching `If-None-Match` is "
+             "answered `304` without a body.")
 
 
 def read_query(call: Call, model: type[BaseModel]) -> dict[str, Any]:
@@ -50,8 +58,8 @@ def catalog_list(call: Call, model: type, plural: str,
     )
     items = shape(rows)
     if not paged:
-        return JSONResponse(items)
-    return JSONResponse({
+        return list_answer(call.headers, items)
+    return list_answer(call.headers, {
         "current_page": page.page,
         "per_page": page.per_page,
         "total_entries": total,

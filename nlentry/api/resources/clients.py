@@ -9,7 +9,12 @@ from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
 from nlentry.api.request.catalog_models import CatalogQuery, ClientCreate, ClientInput
 from nlentry.api.resources.aliases import own_in_workspace
-from nlentry.api.resources.catalog_common import apply_fields, catalog_list
+from nlentry.api.resources.catalog_common import (
+    ETAG_NOTE,
+    NOT_MODIFIED,
+    apply_fields,
+    catalog_list,
+)
 from nlentry.api.response_models import Client as ClientShape
 from nlentry.api.response_models import ClientList
 from nlentry.storage.catalog_versions import bump_workspace_catalog
@@ -33,9 +38,10 @@ def _clients_json(call: Call, clients) -> list[dict]:
 
 @operation("GET", "/clients", tag=TAG, scope="read:clients", summary="The workspace's clients",
            description="Each client has its projects, with the caller's aliases. A plain list, "
-                       "archived clients included, unless `page`, `per_page` or `size` is given.",
+                       "archived clients included, unless `page`, `per_page` or `size` is given."
+                       + ETAG_NOTE,
            query=CatalogQuery, response=ClientList, answer="the clients, or one page of them",
-           errors=("Invalid",))  # fmt: skip
+           more=NOT_MODIFIED, errors=("Invalid",))  # fmt: skip
 def list_clients(call: Call) -> Response:
     return catalog_list(call, Client, "clients", lambda rows: _clients_json(call, rows))
 

@@ -7,17 +7,27 @@ catalog means parsing again), and a refusal is only given once a fresh
 lookup confirms them too. The answer is rendered here, before the entry is
 stored, as bytes with a place for the new id (``idempotency.created_answer``);
 with an ``Idempotency-Key`` the writer keeps it beside the key's claim, and a
-422 answer is kept for the key too (and nothing else stored).
+422 answer is kept for the key too (and nothing else stored). The entry's
+``time_entry.created`` webhook event goes with it (``NewEntry.event_data``: the
+answer's entry, without the parser's notes), written by the writer in the
+transaction that stores the row; a refusal kept for a key has none.
+
+``write_entries`` is that path for any submission to the writer: the batch
+(``resources.batch``) and the CSV import (``resources.import_csv``) hand it
+a group of rows, stored all or none, with an answer holding a place per id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from types import SimpleNamespace
 
 from starlette.responses import Response
 
+from nlentry import Entry
 from nlentry.api import idempotency
 from nlentry.api.catalog_cache import NotCached
 from nlentry.api.errors import APIError, unauthorized
@@ -34,6 +44,7 @@ from nlentry.api.request.entry_fields import (
 from nlentry.api.request.models import IdempotencyHeaders, TimeEntryCreate
 from nlentry.api.response_models import CreatedTimeEntry
 from nlentry.api.user_time import zone_of
+from nlentry.api.webhook_shapes import entry_event_data
 from nlentry.storage.entry_writer import (
     REVOKED,
     Answer,
@@ -70,18 +81,30 @@ ON_LOOP_MAX_TEXT = 300
            request_description="the sentence and optional overrides", response=CreatedTimeEntry,
            status=201, answer="the stored entry", errors=BODY_ERRORS, on_loop=True)  # fmt: skip
 async def create_entry(call: Call) -> Response:
+    return await write_entries(call, _new_entry)
+
+
+async def write_entries(call: Call, prepare: Callable[[Call], Awaitable[NewEntry]]) -> Response:
+    """``prepare(call)`` stored through the entry writer, and the answer to give.
+
+    The path of every new entry, one or a group (``POST /time_entries``, the batch, the
+    CSV import): a refusal (``APIError``) made with a catalog that has changed since
+    is made again with the caller read afresh, and so is a submission the writer
+    finds ``Stale``; a revoked token is 401; a claimed ``Idempotency-Key`` replays
+    the answer first given to it (``prepare`` gives ``request_hash``).
+    """
     state = call.state
     credentials = call.credentials
     while True:  # parsed again while the catalog changes under it: no cap a workload can exhaust
         try:
-            entry = await _new_entry(call)
+            entry = await prepare(call)
         except APIError:
             fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
             if fresh.catalog_versions == call.caller.catalog_versions:
                 raise
             call = replace(call, caller=fresh)  # parsed with an old catalog: again
             continue
-        outcome = await _store(state.db.entry_writer, entry)
+        outcome = await store(state.db.entry_writer, entry)
         if outcome is REVOKED:
             state.callers.forget(credentials)
             raise unauthorized()
@@ -137,31 +160,49 @@ def _prepare_entry(call: Call, key: str | None) -> NewEntry:
     except APIError as error:
         if key is None:
             raise
-        row, answer = None, idempotency.refusal_answer(error)
+        row, answer, data = None, idempotency.refusal_answer(error), ()
     else:
-        row, answer = _row_and_answer(call, entry_input)
+        row, answer, data = _row_and_answer(call, entry_input)
     return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, row, answer,
-                    key, request_hash)  # fmt: skip
+                    key, request_hash, event_data=data)  # fmt: skip
 
 
-def _row_and_answer(call: Call, entry_input: EntryInput) -> tuple[dict, Answer]:
-    """The new entry's row (``billable`` the project's unless given) and its 201 answer."""
+def _row_and_answer(call: Call, entry_input: EntryInput) -> tuple[dict, Answer, tuple[dict]]:
+    """The new entry's row (``billable`` the project's unless given), its 201 answer and
+    its created event's data."""
+    row, payload = row_and_payload(call, entry_input.values, entry_input.parsed,
+                                   entry_input.found, utcnow())  # fmt: skip
+    return row, idempotency.created_answer(payload), (entry_event_data(payload),)
+
+
+def row_and_payload(call: Call, values: dict, parsed: Entry | None, found: dict,
+                    now: dt.datetime) -> tuple[dict, dict]:  # fmt: skip
+    """A new entry's row from its ``values`` (``billable`` the project's unless given)
+    and its answer as the create answer has it (``id`` None, for the writer to fill
+    in), with the parser's ``warnings`` and ``candidates``. ``found`` holds the rows
+    of explicit ids, read already."""
     caller = call.caller
-    values = entry_input.values
-    found = entry_input.found  # the rows of explicit ids, read already
     project = found.get("project_id") or find_project(call, values.get("project_id"))
     service = found.get("service_id") or find_service(call, values.get("service_id"))
     if "billable" not in values:
         values["billable"] = default_billable(project)
-    row = entry_row(caller.user_id, values, utcnow())
+    row = entry_row(caller.user_id, values, now)
+    payload = new_entry_json(row, project_ref(project), service_ref(service), caller.user_id,
+                             caller.display_name, zone_of(caller))  # fmt: skip
+    payload.update(parse_notes(parsed))
+    return row, payload
+
+
+def new_entry_json(row: dict, project: dict | None, service: dict | None, user_id: int,
+                   display_name: str, zone: dt.tzinfo) -> dict:  # fmt: skip
+    """A new entry's JSON from its row (``entry_row``) and its ``project_ref`` and
+    ``service_ref``, ``id`` None: needs no database (a lazy event's data may call it
+    from the writer's thread)."""
     draft = SimpleNamespace(**row, id=None, timer_started_at=None, meta=row["metadata"])
-    payload = entry_payload(draft, project_ref(project), service_ref(service), caller.user_id,
-                            caller.display_name, zone_of(caller), row["created_at"])  # fmt: skip
-    payload.update(parse_notes(entry_input.parsed))
-    return row, idempotency.created_answer(payload)
+    return entry_payload(draft, project, service, user_id, display_name, zone, row["created_at"])
 
 
-async def _store(writer: EntryWriter, entry: NewEntry) -> Outcome:
+async def store(writer: EntryWriter, entry: NewEntry) -> Outcome:
     """Hand ``entry`` to the writer thread and wait for its committed outcome."""
     loop = asyncio.get_running_loop()
     future = loop.create_future()

@@ -4,23 +4,35 @@ Answers the entry (without ``id`` and timestamps) with the parser's ``warnings``
 ``candidates`` for an ambiguous project or service (the same as create and update
 answer, ``json_shapes.parse_notes``), ``spans``, its ``errors`` and the ``locale``
 that read the text. Invalid override fields are 422 as on create.
+
+With ``many=true`` the body is read as ``POST /time_entries/batch`` reads it
+(``resources.batch.read_batch``: the batch's fields, applied to every entry)
+and the answer is ``{"entries": [preview, ...]}``, one preview as above per
+entry, in the message's order; each entry's ``body`` is its part of the
+message (its ``spans`` count from there) and its ``errors`` are what would
+keep the batch from storing it (a missing duration included). A batch of
+the same fields stores them exactly when no preview has ``errors``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import JSONResponse, Response
 
+from nlentry import Entry
+from nlentry.api.batch_models import ParseAnswer
 from nlentry.api.json_shapes import parse_notes, project_ref, service_ref
 from nlentry.api.operations import BODY_ERRORS, operation
 from nlentry.api.pipeline import Call
+from nlentry.api.request.batch_fields import ManyFlag, ParseInput, ParseManyInput
 from nlentry.api.request.entry_fields import (
     default_billable,
     find_project,
     find_service,
     read_entry_input,
 )
-from nlentry.api.request.models import TimeEntryCreate
-from nlentry.api.response_models import ParsePreview
+from nlentry.api.resources.batch import read_batch
 from nlentry.parsing import format_hhmm
 
 
@@ -29,18 +41,29 @@ from nlentry.parsing import format_hhmm
            description="Stores nothing. `warnings` says what the parser guessed, `candidates` "
                        "lists the possible projects or services when the text is ambiguous, "
                        "`spans` what it recognised and `errors` what it could not read. "
-                       "Invalid override fields answer 422 as on create.",
-           request=TimeEntryCreate, request_description="the sentence and optional overrides",
-           response=ParsePreview, answer="the entry that would be stored",
+                       "Invalid override fields answer 422 as on create. With `many=true` the "
+                       "body is read as `POST /time_entries/batch` reads it, and the answer is "
+                       "`{\"entries\": [preview, ...]}`: an entry with `errors` would keep the "
+                       "batch from storing anything.",
+           request=ParseInput, request_description="the sentence and optional overrides",
+           response=ParseAnswer, answer="the entry that would be stored (with `many`: each)",
            errors=BODY_ERRORS)  # fmt: skip
 def parse_preview(call: Call) -> Response:
-    entry_input = read_entry_input(call, TimeEntryCreate, need_duration=False)
-    values = entry_input.values
-    parsed = entry_input.parsed
-    found = entry_input.found
+    if "many" in call.fields and call.read(ManyFlag, {"many": call.fields["many"]})["many"]:
+        _, found, entries = read_batch(call, ParseManyInput)
+        return JSONResponse({"entries": [
+            _preview(call, entry.values, entry.parsed, found, entry.errors) for entry in entries
+        ]})
+    entry_input = read_entry_input(call, ParseInput, need_duration=False)
+    return JSONResponse(_preview(call, entry_input.values, entry_input.parsed, entry_input.found,
+                                 dict(entry_input.parse_errors)))  # fmt: skip
+
+
+def _preview(call: Call, values: dict[str, Any], parsed: Entry | None, found: dict[str, Any],
+             errors: dict[str, list[str]]) -> dict[str, Any]:  # fmt: skip
     project = found.get("project_id") or find_project(call, values.get("project_id"))
     service = found.get("service_id") or find_service(call, values.get("service_id"))
-    return JSONResponse({
+    return {
         "id": None,
         "body": values["body"],
         "description": values.get("description", ""),
@@ -60,5 +83,5 @@ def parse_preview(call: Call) -> Response:
         "locale": parsed.locale if parsed else call.locale,
         **parse_notes(parsed),
         "spans": [span.to_dict() for span in parsed.spans] if parsed else [],
-        "errors": dict(entry_input.parse_errors),
-    })
+        "errors": errors,
+    }

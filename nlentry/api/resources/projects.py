@@ -15,7 +15,12 @@ from nlentry.api.resources.aliases import (
     replace_aliases,
     with_aliases,
 )
-from nlentry.api.resources.catalog_common import apply_fields, catalog_list
+from nlentry.api.resources.catalog_common import (
+    ETAG_NOTE,
+    NOT_MODIFIED,
+    apply_fields,
+    catalog_list,
+)
 from nlentry.api.response_models import Project as ProjectShape
 from nlentry.api.response_models import ProjectList
 from nlentry.storage.catalog_versions import bump_workspace_catalog
@@ -28,9 +33,10 @@ ID = {"id": "the project's id"}
 
 @operation("GET", "/projects", tag=TAG, scope="read:projects", summary="The workspace's projects",
            description="Each project has its client and the caller's aliases. A plain list, "
-                       "archived projects included, unless `page`, `per_page` or `size` is given.",
+                       "archived projects included, unless `page`, `per_page` or `size` is given."
+                       + ETAG_NOTE,
            query=CatalogQuery, response=ProjectList, answer="the projects, or one page of them",
-           errors=("Invalid",))  # fmt: skip
+           more=NOT_MODIFIED, errors=("Invalid",))  # fmt: skip
 def list_projects(call: Call) -> Response:
     return catalog_list(call, Project, "projects",
                         lambda rows: with_aliases(call, "project", rows, project_json))

@@ -14,7 +14,12 @@ from nlentry.api.resources.aliases import (
     replace_aliases,
     with_aliases,
 )
-from nlentry.api.resources.catalog_common import apply_fields, catalog_list
+from nlentry.api.resources.catalog_common import (
+    ETAG_NOTE,
+    NOT_MODIFIED,
+    apply_fields,
+    catalog_list,
+)
 from nlentry.api.response_models import Service as ServiceShape
 from nlentry.api.response_models import ServiceList
 from nlentry.storage.catalog_versions import bump_workspace_catalog
@@ -27,9 +32,10 @@ ID = {"id": "the service's id"}
 
 @operation("GET", "/services", tag=TAG, scope="read:projects", summary="The workspace's services",
            description="Each service (activity) has the caller's aliases. A plain list, archived "
-                       "services included, unless `page`, `per_page` or `size` is given.",
+                       "services included, unless `page`, `per_page` or `size` is given."
+                       + ETAG_NOTE,
            query=CatalogQuery, response=ServiceList, answer="the services, or one page of them",
-           errors=("Invalid",))  # fmt: skip
+           more=NOT_MODIFIED, errors=("Invalid",))  # fmt: skip
 def list_services(call: Call) -> Response:
     return catalog_list(call, Service, "services",
                         lambda rows: with_aliases(call, "service", rows, service_json))

@@ -16,13 +16,16 @@ from nlentry.api.pipeline import Call
 from nlentry.api.request.entry_fields import default_billable, find_project, read_entry_input
 from nlentry.api.request.fields import path_id, read_query
 from nlentry.api.request.models import TimeEntryInput, TimeEntryQuery
+from nlentry.api.resources import export
 from nlentry.api.response_models import CreatedTimeEntry, TimeEntryPage
 from nlentry.api.response_models import TimeEntry as EntryShape
 from nlentry.api.user_time import zone_of
 from nlentry.storage.models import TimeEntry, utcnow
+from nlentry.storage.queries import bulk as many
 from nlentry.storage.queries import entries as stored
 from nlentry.storage.queries import timers
 from nlentry.storage.queries.entries import EntryFilter
+from nlentry.storage.webhook_outbox import emit_with_session
 
 TAG = "Time entries"
 ID = {"id": "the entry's id"}
@@ -41,6 +44,8 @@ without a body."""
            answer="one page of entries", more={304: ("not modified (`If-None-Match`)", None)},
            errors=("Invalid",))  # fmt: skip
 def list_entries(call: Call) -> Response:
+    if export.wants_csv(call.headers.get("accept")):  # or .csv: every entry, streamed
+        return export.csv_export(call)
     # a date given blank is refused (an empty filter is no "all entries"); blank ids: no filter
     errors = call.errors()
     query = read_query(TimeEntryQuery, call.query, errors)
@@ -106,6 +111,9 @@ def update_entry(call: Call) -> Response:
         values["billable"] = default_billable(project)
     stored.update_entry(call.session, entry, values, now)
     answer = entry_json(entry, zone_of(call.caller), now)
+    # the change's webhook event, in its transaction (a running timer's too: docs/webhooks.md)
+    emit_with_session(call.session, user_id=call.caller.user_id, type="time_entry.updated",
+                      data=dict(answer), entry_id=entry.id)  # fmt: skip
     answer.update(parse_notes(entry_input.parsed))
     return JSONResponse(answer)
 
@@ -114,5 +122,12 @@ def update_entry(call: Call) -> Response:
            scope="write:time_entries", summary="Delete an entry", path_params=ID, status=204, answer="deleted; no body",
            errors=("NotFound",), write=True)  # fmt: skip
 def delete_entry(call: Call) -> Response:
-    stored.delete_entry(call.session, _own_entry(call))
+    # locked as it is read: a change committed meanwhile is in the event, its event first
+    id, user_id = path_id(call.path_params["id"]), call.caller.user_id
+    entry = or_404(next(iter(many.own_entries(call.session, user_id, [id], lock=True)), None))
+    now = utcnow()
+    emit_with_session(call.session, user_id=user_id, type="time_entry.deleted",
+                      data=entry_json(entry, zone_of(call.caller), now),
+                      entry_id=entry.id)  # the entry as it was, in the delete's transaction
+    stored.delete_entry(call.session, entry, now)  # with its tombstone
     return Response(status_code=204)

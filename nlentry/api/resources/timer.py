@@ -26,6 +26,7 @@ from nlentry.api.user_time import local_clock, local_today, zone_of
 from nlentry.storage.entry_writer import Claimed
 from nlentry.storage.models import utcnow
 from nlentry.storage.queries import timers
+from nlentry.storage.webhook_outbox import emit_with_session
 
 TAG = "Timer"
 PATH = "/time_entries/timer"
@@ -82,8 +83,13 @@ def _start(call: Call) -> Response:
     if "billable" not in values:
         project = entry_input.found.get("project_id") or find_project(call, values.get("project_id"))
         values["billable"] = default_billable(project)
-    entry = timers.start_timer(call.session, call.caller.user_id, values, now,
-                               local_clock(call.caller, now))  # fmt: skip
+    clock = local_clock(call.caller, now)
+    # the running timer is stopped first (as start_timer would), so that its event is known
+    previous = timers.stop_timer(call.session, call.caller.user_id, now, clock)
+    entry = timers.start_timer(call.session, call.caller.user_id, values, now, clock)
+    if previous is not None:
+        _emit(call, "timer.stopped", previous.entry, now)
+    _emit(call, "timer.started", entry, now)
     answer = entry_json(entry, zone_of(call.caller), now)
     answer.update(parse_notes(entry_input.parsed))
     return JSONResponse(answer, 201)
@@ -97,9 +103,16 @@ def stop_timer(call: Call) -> Response:
     now = utcnow()
     stopped = or_404(timers.stop_timer(call.session, call.caller.user_id, now,
                                        local_clock(call.caller, now)))  # fmt: skip
+    _emit(call, "timer.stopped", stopped.entry, now)
     answer = entry_json(stopped.entry, zone_of(call.caller), now)
     answer["warnings"] = [_capped_warning(call.locale)] if stopped.capped else []
     return JSONResponse(answer)
+
+
+def _emit(call: Call, type: str, entry, now) -> None:
+    """The webhook event of ``entry`` (its JSON in the caller's zone), in this transaction."""
+    emit_with_session(call.session, user_id=call.caller.user_id, type=type,
+                      data=entry_json(entry, zone_of(call.caller), now), entry_id=entry.id)
 
 
 def _capped_warning(locale: str) -> dict:

@@ -1,4 +1,5 @@
-"""A user's own time entries: find, list with filters and an order, change, delete.
+"""A user's own time entries: find, list with filters and an order, change, delete (with
+its tombstone, ``tombstones``).
 
 A list shows the user's own entries, or, for an admin who names ``user_ids``, those
 of the named users of the admin's workspace (any other id matches nothing). The
@@ -17,7 +18,8 @@ from sqlalchemy import ColumnElement, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from nlentry.storage.models import Project, TimeEntry, User
+from nlentry.storage.models import Project, TimeEntry, User, utcnow
+from nlentry.storage.queries.tombstones import record_deletes
 
 #: The orders a list can have (``-``: descending), each with the newest id first on ties.
 SORT_COLUMNS = {
@@ -154,5 +156,9 @@ def update_entry(session: Session, entry: TimeEntry, values: dict[str, Any], now
     return entry
 
 
-def delete_entry(session: Session, entry: TimeEntry) -> None:
+def delete_entry(session: Session, entry: TimeEntry, now: dt.datetime | None = None) -> None:
+    """Delete the entry and write its tombstone (``tombstones``), in the session's
+    transaction: both are committed, or neither."""
+    record_deletes(session, entry.user_id, entry.user.workspace_id, [entry.id], now or utcnow())
     session.delete(entry)
+    session.flush()

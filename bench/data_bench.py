@@ -1,4 +1,4 @@
-"""Reports and export over many entries (issue 12): figures, printed; nothing asserted.
+"""Reports, export and import of many entries (issue 12): figures, printed; nothing asserted.
 
     .venv/bin/python bench/data_bench.py [--entries 100000] [--runs 5]
 
@@ -13,7 +13,10 @@ accents, commas and quotes. Then each figure is one function of its own, on that
 * ``export_figure``: ``GET /time_entries.csv`` of every entry, called as a server calls
   the app: the time to the first byte (the header row) and to the last, the bytes, and
   the memory the process held at its peak meanwhile (``tracemalloc``, in a second run:
-  tracing slows Python down), beside the memory of the same rows read all at once.
+  tracing slows Python down), beside the memory of the same rows read all at once;
+* ``import_figure``: ``POST /time_entries/import.json`` of 10,000 rows, a sentence a
+  row and structured (``import_bench.py``'s runs, on a scratch SQLite database of
+  their own; target: under 10 s).
 
 A new figure is a function ``name_figure(data: Seeded, runs: int) -> None`` added to
 ``FIGURES``.
@@ -34,10 +37,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from import_bench import body_csv, scratch_database, structured_csv
+from import_bench import run as run_import
 from sqlalchemy import insert
 from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
+from nlentry.limits import MAX_IMPORT_ROWS
 from nlentry.storage import create_user, get_or_create_workspace
 from nlentry.storage.models import Client, Project, Service, TimeEntry
 from nlentry.storage.queries import reports
@@ -223,7 +229,21 @@ def export_figure(data: Seeded, runs: int) -> None:
     print(f"  the same rows read all at once     {held / 2**20:7.1f} MiB (for comparison)")
 
 
-FIGURES: list[Callable[[Seeded, int], None]] = [summary_figure, export_figure]
+def import_figure(data: Seeded, runs: int) -> None:
+    """A CSV import of ``MAX_IMPORT_ROWS`` rows, a sentence a row and structured, each
+    into a fresh workspace of a scratch SQLite database (``import_bench.py`` measures
+    the same, on PostgreSQL too); the best of up to 3 runs."""
+    for name, make in (("a sentence a row", body_csv), ("structured rows", structured_csv)):
+        with tempfile.TemporaryDirectory() as directory:
+            url, drop = scratch_database(None, directory)
+            try:
+                seconds, _ = run_import(url, make(MAX_IMPORT_ROWS), min(runs, 3))
+            finally:
+                drop()
+        print(f"import of {MAX_IMPORT_ROWS:,} rows, {name}: {seconds:.2f} s (target < 10 s)")
+
+
+FIGURES: list[Callable[[Seeded, int], None]] = [summary_figure, export_figure, import_figure]
 
 
 def main(argv: list[str] | None = None) -> None:

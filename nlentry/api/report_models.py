@@ -17,18 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from nlentry.api.pipeline import Call
-from nlentry.api.request.entry_types import SearchWords
 from nlentry.api.request.fields import (
-    Boolean,
     DateText,
     FieldErrors,
-    IdList,
-    Strict,
-    TagFilter,
     integer,
     is_blank,
 )
-from nlentry.api.request.models import TimeEntryQuery
+from nlentry.api.request.models import EntryFilters, TimeEntryQuery
 from nlentry.storage.queries.entries import EntryFilter
 from nlentry.storage.queries.reports import GROUPINGS, ROUNDING_MINUTES, ROUNDING_MODES, Rounding
 
@@ -64,7 +59,7 @@ _ROUNDING = ("minutes: each entry is rounded to a multiple of this before the su
 _MODE = "`nearest` (a half rounds up), `up` or `down`; default `nearest`"
 
 
-class ReportQuery(Strict):
+class ReportQuery(EntryFilters):
     """The period, filters, grouping and rounding of ``GET /reports/summary``."""
 
     start_date: DateText = Field(  # type: ignore[assignment]
@@ -75,20 +70,6 @@ class ReportQuery(Strict):
         None, description="the last day, inclusive; default: this week's Sunday, or the Sunday "
                           "of `start_date`'s week when that is later (a `start_date` after it "
                           "is 422)",
-    )
-    project_ids: IdList = Field(None, description="only entries of these projects")
-    service_ids: IdList = Field(None, description="only entries of these services")
-    client_ids: IdList = Field(None, description="only entries of these clients' projects")
-    user_ids: IdList = Field(
-        None, description="admins only (a member's is 422): the entries of these users of the "
-                          "workspace instead of the caller's own",
-    )
-    billable: Boolean = Field(None, description="only billable (true) or non-billable entries")  # type: ignore[assignment]
-    tag: TagFilter = Field(  # type: ignore[assignment]
-        None, description="only entries with this tag (comma separated: with every one), case aside",
-    )
-    q: SearchWords = Field(  # type: ignore[assignment]
-        None, description="words that must each be in the body or the description, case aside",
     )
     group_by: GroupBy = Field(
         None, description="`project` (default), `client`, `service`, `day`, `week` (ISO, "

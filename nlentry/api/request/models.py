@@ -94,16 +94,9 @@ EntrySort = Annotated[
 ]
 
 
-class TimeEntryQuery(PageQuery):
-    """The filters, order and page of ``GET /time_entries``."""
+class EntryFilters(Strict):
+    """The filters of the caller's entries that the list and the reports share."""
 
-    date: DateText = Field(None, description="only entries of this day")  # type: ignore[assignment]
-    start_date: DateText = Field(  # type: ignore[assignment]
-        None, description="only entries on or after this day",
-    )
-    end_date: DateText = Field(  # type: ignore[assignment]
-        None, description="only entries on or before this day (a `start_date` after it is 422)",
-    )
     project_ids: IdList = Field(None, description="only entries of these projects")
     service_ids: IdList = Field(None, description="only entries of these services")
     client_ids: IdList = Field(None, description="only entries of these clients' projects")
@@ -117,6 +110,18 @@ class TimeEntryQuery(PageQuery):
     )
     q: SearchWords = Field(  # type: ignore[assignment]
         None, description="words that must each be in the body or the description, case aside",
+    )
+
+
+class TimeEntryQuery(PageQuery, EntryFilters):
+    """The filters, order and page of ``GET /time_entries``."""
+
+    date: DateText = Field(None, description="only entries of this day")  # type: ignore[assignment]
+    start_date: DateText = Field(  # type: ignore[assignment]
+        None, description="only entries on or after this day",
+    )
+    end_date: DateText = Field(  # type: ignore[assignment]
+        None, description="only entries on or before this day (a `start_date` after it is 422)",
     )
     updated_since: Timestamp = Field(  # type: ignore[assignment]
         None, description="only entries changed at or after this moment (for sync)",

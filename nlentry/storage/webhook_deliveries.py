@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from nlentry.limits import WEBHOOK_LOG_DAYS, WEBHOOK_TIMEOUT_SECONDS
@@ -91,9 +91,12 @@ class Due:
                 "workspace_id": self.workspace_id, "user_id": self.user_id, "data": self.data}
 
 
-def _due(now: dt.datetime):
+def _due_query():
+    """Due deliveries, oldest due first, at most ``:limit`` of them at ``:now``; an
+    entry's later event waits while an earlier one is pending (the order per entry)."""
     d = WebhookDelivery
     earlier = aliased(WebhookDelivery)
+    now = bindparam("now")
     blocked = exists().where(
         earlier.subscription_id == d.subscription_id, earlier.entry_id == d.entry_id,
         earlier.status == PENDING, earlier.event_id < d.event_id,
@@ -105,24 +108,28 @@ def _due(now: dt.datetime):
                or_(d.claimed_until.is_(None), d.claimed_until <= now),
                WebhookSubscription.active, ~blocked)
         .order_by(d.next_attempt_at, d.id)
+        .limit(bindparam("limit"))
     )
+
+
+# Built once: the worker asks several times a second.
+_DUE = _due_query()
+_DUE_LOCKED = _DUE.with_for_update(of=WebhookDelivery, skip_locked=True)  # PostgreSQL
 
 
 def has_due(db: Any, now: dt.datetime | None = None) -> bool:
     """Whether some delivery is due (a read: the claim's writing transaction only follows
     when there is something to claim)."""
     with db.read() as session:
-        return session.scalar(_due(now or utcnow()).limit(1)) is not None
+        return session.scalar(_DUE, {"now": now or utcnow(), "limit": 1}) is not None
 
 
 def claim_due(db: Any, limit: int, now: dt.datetime | None = None) -> list[Due]:
     """Claim up to ``limit`` due deliveries, oldest due first."""
     now = now or utcnow()
     with db.write() as session:
-        query = _due(now).limit(limit)
-        if db.dialect == "postgresql":
-            query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
-        ids = list(session.scalars(query))
+        query = _DUE_LOCKED if db.dialect == "postgresql" else _DUE
+        ids = list(session.scalars(query, {"now": now, "limit": limit}))
         if not ids:
             session.rollback()
             return []
@@ -165,10 +172,45 @@ def record_many(db: Any, attempts: list[tuple[Due, Attempt]],
     """``record`` for several attempts in one writing transaction (one commit, one turn
     on SQLite's write lock, however many sends finished meanwhile), in order."""
     now = now or utcnow()
+    states: list[str | None] = [None] * len(attempts)
     with db.write() as session:
-        states = [_record_in(session, due, attempt, retry_base, now) for due, attempt in attempts]
+        delivered = [i for i, (_, attempt) in enumerate(attempts) if attempt.delivered]
+        for i in _record_delivered(session, [attempts[i] for i in delivered], now):
+            states[delivered[i]] = DELIVERED
+        for i, (due, attempt) in enumerate(attempts):
+            if not attempt.delivered:
+                states[i] = _record_in(session, due, attempt, retry_base, now)
         session.commit()
     return states
+
+
+def _record_delivered(session: Any, attempts: list[tuple[Due, Attempt]],
+                      now: dt.datetime) -> list[int]:  # fmt: skip
+    """The delivered ones of a batch in a few statements, not a few per delivery (the
+    common case, and the one a busy worker has many of): one ``UPDATE`` per claim and
+    answer status, one per subscription that had counted failures. The positions in
+    ``attempts`` of those still leased to this worker (the others were left alone)."""
+    d, s = WebhookDelivery, WebhookSubscription
+    groups: dict[tuple[str, int | None], list[int]] = {}
+    for i, (due, attempt) in enumerate(attempts):
+        groups.setdefault((due.claim, attempt.status), []).append(i)
+    recorded: list[int] = []
+    for (claim, status), positions in groups.items():
+        ids = [attempts[i][0].delivery_id for i in positions]
+        done = set(session.scalars(
+            update(d).where(d.id.in_(ids), d.claim == claim)
+            .values(attempts=d.attempts + 1, claim=None, claimed_until=None,
+                    response_status=status, status=DELIVERED, delivered_at=now,
+                    last_error=None, next_attempt_at=None)
+            .returning(d.id).execution_options(synchronize_session=False)
+        ))  # fmt: skip
+        recorded += [i for i in positions if attempts[i][0].delivery_id in done]
+    subscriptions = {attempts[i][0].subscription_id for i in recorded}
+    if subscriptions:
+        session.execute(update(s).where(s.id.in_(subscriptions), s.consecutive_failures != 0)
+                        .values(consecutive_failures=0, updated_at=s.updated_at)
+                        .execution_options(synchronize_session=False))  # fmt: skip
+    return sorted(recorded)
 
 
 def _record_in(session: Any, due: Due, attempt: Attempt, retry_base: float,

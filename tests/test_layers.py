@@ -18,6 +18,8 @@ FORBIDDEN = {
     "parsing": ("nlentry.api", "nlentry.storage", "nlentry.cli", "starlette", "sqlalchemy"),
     "storage": ("nlentry.api", "nlentry.cli", "starlette"),
     "api": ("sqlalchemy", "nlentry.cli"),
+    # the conversation of a chat: no platform, no HTTP, no database (it calls the API)
+    "chat": ("nlentry.api", "nlentry.storage", "nlentry.cli", "starlette", "sqlalchemy"),
 }
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nlentry.api.request.body import is_storable
-from nlentry.storage.api_tokens import TokenOwner, token_owner
+from nlentry.storage.api_tokens import TokenOwner, token_owner, token_owner_by_id
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,6 +31,21 @@ if TYPE_CHECKING:
 class Credentials:
     token: str
     email: str | None = None
+    #: a token of the service's own by its id (a chat link's, whose secret nobody kept)
+    token_id: int | None = None
+
+
+#: The ASGI scope key under which the service's own in-process calls
+#: (``nlentry.api.chat.in_process``) carry their ``Credentials``. A client's request
+#: never has it: the server builds the scope, and no header or field sets it.
+IN_PROCESS = "nlentry.credentials"
+
+
+def token_id_credentials(token_id: int) -> Credentials:
+    """Credentials naming a token by id, for a call from inside the service. The NUL
+    in the text no client's token can hold (``_checked``), so the caller cache never
+    serves a client from this entry."""
+    return Credentials(f"\x00token:{token_id}", None, token_id)
 
 
 #: The authenticated user of a request: the owner of its token.
@@ -93,7 +108,17 @@ def authenticate(session: Session, credentials: Credentials | None) -> Caller | 
     """The caller owning ``credentials`` (a live token, and its e-mail if given), or None."""
     if credentials is None or not credentials.token:
         return None
+    if credentials.token_id is not None:
+        return token_owner_by_id(session, credentials.token_id)
     return token_owner(session, credentials.token, credentials.email)
 
 
-__all__ = ["Caller", "Credentials", "authenticate", "credentials_from", "header_credentials"]
+__all__ = [
+    "IN_PROCESS",
+    "Caller",
+    "Credentials",
+    "authenticate",
+    "credentials_from",
+    "header_credentials",
+    "token_id_credentials",
+]

@@ -56,6 +56,7 @@ from starlette.responses import Response
 from nlentry.api import scopes
 from nlentry.api.caller_cache import note_use
 from nlentry.api.credentials import (
+    IN_PROCESS,
     Caller,
     Credentials,
     authenticate,
@@ -174,7 +175,11 @@ async def arrive(request: Request, max_body_bytes: int | None = None) -> Arrival
     state = request.app.state
     address = client_address(request)
     login_limiter = getattr(state, "login_limiter", None)  # None: no limit (create_app's)
-    in_headers, credentials = header_credentials(request.headers)
+    in_process = request.scope.get(IN_PROCESS)  # the service's own call (a chat link's)
+    if in_process is not None:
+        in_headers, credentials = True, in_process
+    else:
+        in_headers, credentials = header_credentials(request.headers)
     if in_headers:  # counted before the body is even read
         caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:

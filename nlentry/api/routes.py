@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from starlette.requests import Request
 from starlette.routing import Route
 
+from nlentry.api.chat import links, mattermost, slack, telegram
 from nlentry.api.operations import REGISTRY, Operation
 from nlentry.api.resources import (
     aliases,
@@ -41,7 +42,7 @@ from nlentry.api.resources import (
 #: The resource modules, in the order their operations are listed.
 RESOURCES = (meta, clients, projects, services, aliases, search, timer, batch, import_csv,
              time_entries, bulk, deleted, entry_create, preview, reports, users,
-             tokens, webhooks)  # fmt: skip
+             tokens, webhooks, links, slack, mattermost, telegram)  # fmt: skip
 
 OPERATIONS: list[Operation] = [op for module in RESOURCES for op in REGISTRY.of(module.__name__)]
 if len(OPERATIONS) != len(list(REGISTRY)):  # declared in a module missing from RESOURCES

@@ -30,6 +30,12 @@ SCOPES: dict[str, str] = {
 }
 
 
+#: What a chat link's token may do (``nlentry.api.chat``): log, read and undo time,
+#: read the catalog, reports and the profile.
+LINK_SCOPES = ("read:time_entries", "write:time_entries", "read:projects", "read:reports",
+               "read:users")  # fmt: skip
+
+
 def allows(scopes: frozenset[str], scope: str | None) -> bool:
     """Whether a token holding ``scopes`` may call an operation needing ``scope``."""
     return scope is None or scope in scopes or ADMIN_ALL in scopes

@@ -1,5 +1,5 @@
 """The ``nlentry`` command: ``parse``, ``serve``, ``user``, ``token``, ``client``, ``project``,
-``service``, ``alias``."""
+``service``, ``alias``, ``chat``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
         from nlentry.cli.workspace import add_workspace_commands
 
         add_workspace_commands(commands)
+        from nlentry.cli.chat import add_chat_commands
+
+        add_chat_commands(commands)
     args = parser.parse_args(argv)
     return args.run(args) or 0
 

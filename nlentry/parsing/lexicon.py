@@ -74,6 +74,9 @@ class Lexicon:
     separators: frozenset[str] = frozenset()
     #: words that open a part for all entries (``alles voor Timi``): ``parse_many``
     closing: frozenset[str] = frozenset()
+    #: ``[chat]``: a chat command (``undo``) -> the words that name it, as written
+    #: (``("ongedaan", "herstel")``): ``nlentry.chat.commands``
+    commands: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     #: word -> (role, value, is a filler) for the words that are a one-word
     #: phrase and start no longer one: what the tokenizer reads without a look
     #: ahead (derived from ``phrases``)
@@ -157,6 +160,7 @@ class Lexicon:
             clock_hour=meta.get("clock_hour", False),
             separators=separators,
             closing=closing,
+            commands={name: tuple(words) for name, words in data.get("chat", {}).items()},
         )
 
     def message(self, key: str) -> str:

@@ -6,7 +6,8 @@ parse: an unknown table or ``[locale]`` key, a role the grammar has no
 terminal for, a phrase under two different roles or values, a value a table
 cannot hold (a ``clock_words`` entry that is not ``HH:MM``), a message key
 that the reference locale (``en.toml``) does not have, a missing
-``[locale] code``. The roles a file may use are the terminals of
+``[locale] code``, a ``[chat]`` command that does not exist or a word under two
+commands. The roles a file may use are the terminals of
 ``grammar/entry.lark``, read from the grammar file.
 """
 
@@ -39,9 +40,14 @@ VALUE_TABLES = {
     "clock_words": "CLOCKWORD",
 }
 #: Every table a locale file may have.
-TABLES = frozenset({"locale", "roles", *VALUE_TABLES, "fillers", "many", "messages"})
+TABLES = frozenset({"locale", "roles", *VALUE_TABLES, "fillers", "many", "messages", "chat"})
 #: The keys of ``[many]`` (how ``parse_many`` cuts a message), each a list of words.
 MANY_KEYS = frozenset({"separators", "closing"})
+#: The commands of a chat (``nlentry.chat``): the keys of ``[chat]``, each a list of
+#: the one-word names a user may type for it (``undo = ["ongedaan", "herstel"]``).
+CHAT_COMMANDS = frozenset(
+    {"start", "stop", "status", "undo", "today", "week", "help", "project", "service"}
+)
 #: The keys of ``[locale]``; ``code`` is required.
 LOCALE_KEYS = frozenset({"code", "name", "half_hour", "example", "clock_hour"})
 #: The parts of the day a day word may name with its day (``vanavond = [0, "pm"]``).
@@ -119,6 +125,7 @@ def _check(data: dict[str, Any]) -> None:
         for word in _strings(words, f"[many] {key}"):
             if len(phrase_words(word)) != 1:
                 raise _Bad(f"[many] {key}", f"{word!r} is not one word")
+    _check_chat(data.get("chat", {}))
     known = reference_messages()
     for key, text in data.get("messages", {}).items():
         if key not in known:
@@ -126,6 +133,27 @@ def _check(data: dict[str, Any]) -> None:
                  f"no such message in {REFERENCE_LOCALE}.toml, the reference locale")
         if not isinstance(text, str) or not text.strip():
             raise _Bad(f"[messages] {key}", "must be a text")
+
+
+def _check_chat(commands: dict[str, Any]) -> None:
+    """``[chat]``: known commands, each a list of single words; a word names one command."""
+    extra = sorted(set(commands) - CHAT_COMMANDS)
+    if extra:
+        raise _Bad(
+            f"[chat] {extra[0]}",
+            f"no such command (the commands are {', '.join(sorted(CHAT_COMMANDS))})",
+        )
+    seen: dict[tuple[str, ...], str] = {}
+    for command, words in commands.items():
+        where = f"[chat] {command}"
+        for word in _strings(words, where):
+            key = phrase_words(word)
+            if len(key) != 1 or word.split() != [word]:
+                raise _Bad(where, f"{word!r} is not one word")
+            if seen.setdefault(key, command) != command:
+                raise _Bad(
+                    where, f"{word!r} is also under [chat] {seen[key]}: a word names one command"
+                )
 
 
 def _check_locale(meta: dict[str, Any] | None) -> None:

@@ -3,7 +3,7 @@
 Nothing here knows about HTTP; the API and the command line both build on it.
 """
 
-from nlentry.storage import webhook_models  # noqa: F401  (its tables join Base.metadata)
+from nlentry.storage import chat_models, webhook_models  # noqa: F401  (their tables join Base.metadata)
 from nlentry.storage.accounts import (
     ROLES,
     AccountError,

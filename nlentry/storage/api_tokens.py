@@ -76,32 +76,38 @@ class TokenOwner:
         return self.role == "admin"
 
 
-#: Built once: the token row with its user and workspace, by the token's public id.
-_OWNER_BY_PUBLIC_ID = (
-    select(
-        ApiToken.id,
-        ApiToken.secret_hash,
-        User.id,
-        User.workspace_id,
-        User.email,
-        User.display_name,
-        User.locale,
-        User.catalog_version,
-        Workspace.catalog_version,
-        User.role,
-        User.timezone,
-        ApiToken.scopes,
-        ApiToken.expires_at,
-        ApiToken.last_used_at,
+def _owner_query(where):
+    """The token row with its user and workspace, for a live token matching ``where``."""
+    return (
+        select(
+            ApiToken.id,
+            ApiToken.secret_hash,
+            User.id,
+            User.workspace_id,
+            User.email,
+            User.display_name,
+            User.locale,
+            User.catalog_version,
+            Workspace.catalog_version,
+            User.role,
+            User.timezone,
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .join(Workspace, Workspace.id == User.workspace_id)
+        .where(
+            where,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+        )
     )
-    .join(User, User.id == ApiToken.user_id)
-    .join(Workspace, Workspace.id == User.workspace_id)
-    .where(
-        ApiToken.public_id == bindparam("public_id"),
-        ApiToken.revoked_at.is_(None),
-        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
-    )
-)
+
+
+#: Built once: by the token's public id, and by its id.
+_OWNER_BY_PUBLIC_ID = _owner_query(ApiToken.public_id == bindparam("public_id"))
+_OWNER_BY_ID = _owner_query(ApiToken.id == bindparam("token_id"))
 
 
 def token_owner(session: Session, token: str, email: str | None = None) -> TokenOwner | None:
@@ -112,14 +118,23 @@ def token_owner(session: Session, token: str, email: str | None = None) -> Token
     row = session.execute(
         _OWNER_BY_PUBLIC_ID, {"public_id": public_id, "now": utcnow()}
     ).one_or_none()
-    if row is None:
+    if row is None or not hmac.compare_digest(row[1], hash_token(token)):
         return None
-    (token_id, secret_hash, user_id, workspace_id, owner_email, display_name, locale,
+    if email is not None and normalize_email(email) != row[4]:
+        return None
+    return _owner(row)
+
+
+def token_owner_by_id(session: Session, token_id: int) -> TokenOwner | None:
+    """The owner of the live token ``token_id``, or ``None``: for a caller inside the
+    service (a chat link acts through its token, whose secret nobody kept)."""
+    row = session.execute(_OWNER_BY_ID, {"token_id": token_id, "now": utcnow()}).one_or_none()
+    return None if row is None else _owner(row)
+
+
+def _owner(row) -> TokenOwner:
+    (token_id, _, user_id, workspace_id, owner_email, display_name, locale,
      user_version, workspace_version, role, timezone, scopes, expires_at, last_used_at) = row
-    if not hmac.compare_digest(secret_hash, hash_token(token)):
-        return None
-    if email is not None and normalize_email(email) != owner_email:
-        return None
     return TokenOwner(token_id, user_id, workspace_id, owner_email, display_name, locale,
                       (workspace_version, user_version), role, timezone,
                       frozenset(scopes.split()), expires_at, last_used_at)

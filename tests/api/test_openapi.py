@@ -14,9 +14,12 @@ Three kinds of proof:
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import re
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -34,6 +37,9 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 PUBLIC = {("get", "/api/v1/health"), ("get", "/api/v1/info")}
+# Called by a chat platform, verified by its own signature or token, not by an API token.
+CHAT = {("post", "/api/v1/chat/slack"), ("post", "/api/v1/chat/mattermost"),
+        ("post", "/api/v1/chat/telegram")}  # fmt: skip
 
 # What docs/api.md lists, as (method, path without .json): the document must have each.
 API_MD = {
@@ -248,8 +254,9 @@ def test_security_is_documented(document):
     for requirement in document["security"]:
         assert set(requirement) <= set(schemes)
     for key, op in operations(document).items():
-        if key in PUBLIC:
+        if key in PUBLIC or key in CHAT:
             assert op["security"] == []
+            assert "x-required-scope" not in op, key
         else:
             # any way of logging in, with a token holding the operation's scope
             scope = op["x-required-scope"]
@@ -329,12 +336,17 @@ def test_every_served_api_route_is_documented_and_every_documented_one_served(ap
 
 
 @pytest.mark.parametrize("suffix", ["", ".json"])
-def test_every_documented_operation_answers_without_a_token(app, document, suffix):
+def test_every_documented_operation_answers_without_a_token(app, document, suffix, monkeypatch):
+    for name in ("SLACK_SIGNING_SECRET", "MATTERMOST_TOKENS", "TELEGRAM_SECRET",
+                 "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.setenv(f"NLENTRY_{name}", "configured-secret")
     client = TestClient(app)
     for (method, path), op in sorted(operations(document).items()):
         answer = client.request(method.upper(), concrete(path) + suffix)
         if (method, path) in PUBLIC:
             assert answer.status_code == 200, (method, path)
+        elif (method, path) in CHAT:  # no signature, token or secret of the platform
+            assert answer.status_code == 401, (method, path, answer.status_code)
         else:
             assert answer.status_code == 401, (method, path, answer.status_code)
             assert answer.json()["message"] == "unauthorized"
@@ -348,7 +360,7 @@ def test_info_lists_exactly_the_documented_operations(app, document):
     assert listed == set(operations(document))
     for e in endpoints:
         key = (e["method"].lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", e["path"]))
-        assert e["authenticated"] == (key not in PUBLIC)
+        assert e["authenticated"] == (key not in PUBLIC and key not in CHAT)
 
 
 def test_openapi_json_and_docs_are_served_by_the_app(app, document):
@@ -406,7 +418,7 @@ def conformance(app, document) -> Conformance:
     return Conformance(TestClient(app), document, credentials)
 
 
-def test_every_operation_answers_as_documented(conformance, document):
+def test_every_operation_answers_as_documented(conformance, document, monkeypatch):
     c = conformance
     v1 = "/api/v1"
     c.call("get", f"{v1}/health", expect=200)
@@ -572,6 +584,39 @@ def test_every_operation_answers_as_documented(conformance, document):
     c.call("post", f"{v1}/webhooks/{{id}}/ping", expect=409, path_values=one)
     c.call("delete", f"{v1}/webhooks/{{id}}", expect=204, path_values=one)
     c.call("get", f"{v1}/webhooks/{{id}}", expect=404, path_values=one)
+
+    # chat: an unlinked Slack user is given a code, the caller links it, the chat logs time
+    monkeypatch.setenv("NLENTRY_SLACK_SIGNING_SECRET", "slack-secret")
+    monkeypatch.setenv("NLENTRY_MATTERMOST_TOKENS", "mm-token")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_SECRET", "tg-secret")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_API", "http://127.0.0.1:9")  # nobody: a failed send
+
+    def slack(fields: dict, expect: int = 200, secret: str = "slack-secret") -> Any:
+        body = urlencode(fields).encode()
+        stamp = str(int(time.time()))
+        signed = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, "sha256")
+        return c.call("post", f"{v1}/chat/slack", expect=expect, content=body,
+                      headers={"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp,
+                               "X-Slack-Signature": "v0=" + signed.hexdigest()})
+
+    asked = slack({"team_id": "T1", "user_id": "U1", "text": "2 uur Timi", "trigger_id": "t1"})
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", asked["text"]).group()
+    linked = c.call("post", f"{v1}/chat/links", expect=201, suffix=".json", json={"code": code})
+    assert linked == {"platform": "slack", "team": "T1", "user": "U1"}
+    c.call("post", f"{v1}/chat/links", expect=404, json={"code": code})  # used once
+    slack({"team_id": "T1", "user_id": "U1", "text": "2 uur Timi", "trigger_id": "t2"})
+    slack({"team_id": "T1", "user_id": "U1", "text": "2 uur Timi"}, expect=401, secret="wrong")
+    c.call("post", f"{v1}/chat/mattermost", expect=200, suffix=".json",
+           data={"team_id": "M1", "user_id": "U1", "command": "/uren", "text": "help"},
+           headers={"Authorization": "Token mm-token"})
+    c.call("post", f"{v1}/chat/mattermost", expect=401, data={"token": "nope", "user_id": "U1"})
+    update = {"update_id": 7, "message": {"message_id": 1, "from": {"id": 42},
+                                          "chat": {"id": 42, "type": "private"}, "text": "help"}}
+    c.call("post", f"{v1}/chat/telegram", expect=200, json=update,
+           headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+    c.call("post", f"{v1}/chat/telegram", expect=401, json=update,
+           headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
 
     # a wrong token, in each of the ways a token is sent
     basic = base64.b64encode(b"alice@acme.nl:wrong").decode()

@@ -31,6 +31,8 @@ EXPECTED_SCOPES = {
     "delete_time_entry": "write:time_entries", "parse": "read:time_entries",
     "show_me": "read:users", "update_me": ADMIN_ALL,
     "list_tokens": ADMIN_ALL, "create_token": ADMIN_ALL, "delete_token": ADMIN_ALL,
+    # a link issues the chat its own token: as much as creating one
+    "create_chat_link": ADMIN_ALL,
     "create_time_entries_batch": "write:time_entries", "import_time_entries": "write:time_entries",
     "bulk_time_entries": "write:time_entries", "list_deleted_time_entries": "read:time_entries",
     "summary_report": "read:reports",

@@ -27,10 +27,13 @@ endpoint escapes it.
 
 from __future__ import annotations
 
+import hmac
+import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from starlette.routing import Route
@@ -52,7 +55,10 @@ UNAUTHORIZED = {"message": "unauthorized"}
 NOT_FOUND = {"message": "not found"}
 
 #: Operations that need no token (the document says ``security: []``).
-PUBLIC_OPERATIONS = {"health", "info"}
+#: The chat endpoints verify their platform's signature instead of a token
+#: (``test_forged_chat_deliveries_never_act_as_the_linked_user``).
+CHAT_OPERATIONS = {"chat_slack", "chat_mattermost", "chat_telegram"}
+PUBLIC_OPERATIONS = {"health", "info", *CHAT_OPERATIONS}
 #: Served outside the document, also public: the document itself and its page.
 PUBLIC_EXTRAS = [("GET", "/openapi.json"), ("GET", "/docs")]
 
@@ -243,6 +249,7 @@ def request_body(operation_id: str, world: World, serial: int) -> dict | None:
         "create_token": {"name": f"intruder {serial}", "scopes": ["read:time_entries"]},
         "create_webhook": {"url": f"http://127.0.0.1:9/intruder-{serial}"},
         "update_webhook": {"description": f"intruder {serial}", "active": False},
+        "create_chat_link": {"code": "ABCD-EFGH"},  # no chat user was given it
     }
     return bodies.get(operation_id)
 
@@ -306,6 +313,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "list_webhook_deliveries": {"d": DENIED, "e": DENIED},
     "redeliver_webhook_delivery": {"d": DENIED, "e": DENIED},
     "ping_webhook": {"d": DENIED, "e": DENIED},
+    # a code nobody was given links nobody
+    "create_chat_link": {"d": DENIED, "e": DENIED},
 }
 
 
@@ -479,8 +488,9 @@ def test_every_authenticated_operation_meets_the_sixth_intruder():
 
 
 @pytest.mark.parametrize(("operation_id", "method", "path"),
-                         [op for op in OPERATIONS if op[0] in PUBLIC_OPERATIONS],
-                         ids=[op[0] for op in OPERATIONS if op[0] in PUBLIC_OPERATIONS])
+                         [op for op in OPERATIONS if op[0] in PUBLIC_OPERATIONS - CHAT_OPERATIONS],
+                         ids=[op[0] for op in OPERATIONS
+                              if op[0] in PUBLIC_OPERATIONS - CHAT_OPERATIONS])  # fmt: skip
 def test_public_operations_answer_anyone_and_leak_nothing(world, operation_id, method, path):
     for suffix in ("", ".json"):
         for label, intruder_class, headers, query in intruders(world):
@@ -517,3 +527,75 @@ def test_personal_aliases_do_not_steer_another_users_parse(world):
                                  headers=headers)
         assert stored.status_code == 201, stored.text
         assert stored.json()["project"] is None and stored.json()["service"] is None
+
+
+def _slack_signed(secret: str, body: bytes, stamp: int) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, "sha256").hexdigest()
+    return {"Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def test_forged_chat_deliveries_never_act_as_the_linked_user(app, world, monkeypatch):
+    """The owner is linked on every platform; a delivery that names the owner's chat
+    user but is not the platform's (no or a wrong signature, an old timestamp, a body
+    changed after signing, a wrong command token or bot secret, or the owner's own API
+    token where the platform's proof belongs) is 401, reads and stores nothing."""
+    from nlentry.api.scopes import LINK_SCOPES
+    from nlentry.storage import chat_links
+
+    monkeypatch.setenv("NLENTRY_SLACK_SIGNING_SECRET", "slack-secret")
+    monkeypatch.setenv("NLENTRY_MATTERMOST_TOKENS", "mm-token")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_SECRET", "tg-secret")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("NLENTRY_TELEGRAM_API", "http://127.0.0.1:9")
+    with app.state.db.write() as session:
+        for platform, team in (("slack", "T1"), ("mattermost", "M1"), ("telegram", "")):
+            who = chat_links.Identity(platform, team, "U-owner", "C1")
+            chat_links.link(session, who, world.owner.id, LINK_SCOPES)
+        session.commit()
+    before = world.take_snapshot()
+    text = "8 uur vandaag"
+    slack = urlencode({"team_id": "T1", "user_id": "U-owner", "channel_id": "C1",
+                       "text": text, "trigger_id": "forged"}).encode()  # fmt: skip
+    now = int(time.time())
+    owner_token = {"Authorization": f"Bearer {world.owner.token}"}
+    forged = [
+        ("slack: unsigned", "/api/v1/chat/slack", slack,
+         {"Content-Type": "application/x-www-form-urlencoded"}),
+        ("slack: the owner's API token", "/api/v1/chat/slack", slack,
+         {"Content-Type": "application/x-www-form-urlencoded", **owner_token}),
+        ("slack: another secret", "/api/v1/chat/slack", slack,
+         _slack_signed("guess", slack, now)),
+        ("slack: signed 10 minutes ago", "/api/v1/chat/slack", slack,
+         _slack_signed("slack-secret", slack, now - 600)),
+        ("slack: body changed after signing", "/api/v1/chat/slack", slack + b"%20extra",
+         _slack_signed("slack-secret", slack, now)),
+    ]
+    mattermost = urlencode({"team_id": "M1", "user_id": "U-owner", "text": text}).encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    forged += [
+        ("mattermost: no token", "/api/v1/chat/mattermost", mattermost, form),
+        ("mattermost: a wrong token", "/api/v1/chat/mattermost", mattermost,
+         {**form, "Authorization": "Token mm-guess"}),
+        ("mattermost: the owner's API token", "/api/v1/chat/mattermost", mattermost,
+         {**form, "Authorization": f"Token {world.owner.token}"}),
+    ]
+    update = json.dumps({"update_id": 1, "message": {
+        "message_id": 1, "from": {"id": "U-owner"}, "chat": {"id": "C1"}, "text": text}}).encode()
+    as_json = {"Content-Type": "application/json"}
+    forged += [
+        ("telegram: no secret", "/api/v1/chat/telegram", update, as_json),
+        ("telegram: a wrong secret", "/api/v1/chat/telegram", update,
+         {**as_json, "X-Telegram-Bot-Api-Secret-Token": "tg-guess"}),
+        ("telegram: the owner's API token", "/api/v1/chat/telegram", update,
+         {**as_json, "X-Telegram-Bot-Api-Secret-Token": world.owner.token, **owner_token}),
+    ]
+    for label, path, body, headers in forged:
+        for suffix in ("", ".json"):
+            answer = world.http.post(path + suffix, content=body, headers=headers)
+            context = f"{label} ({path}{suffix})"
+            assert answer.status_code == 401, f"{context}: {answer.status_code} {answer.text}"
+            assert_no_owner_data(answer, world, "e", context)
+    after = world.take_snapshot()
+    assert after["entries"] == before["entries"] and after["timer"] == before["timer"]
+    assert after["tokens"] == before["tokens"]

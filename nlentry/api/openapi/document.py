@@ -115,6 +115,8 @@ TAGS = [
     {"name": "Webhooks", "description": "the caller's webhook subscriptions: signed event "
                                          "deliveries"},
     {"name": "Search", "description": "find projects, clients, services and entries by name"},
+    {"name": "Chat", "description": "Slack, Mattermost and Telegram: log time from a chat; "
+                                    "link a chat user"},
     {"name": "Meta", "description": "health and version; no token needed"},
 ]
 

@@ -1,0 +1,63 @@
+"""What the adapters share: an answer within the platform's deadline, the rest later.
+
+Slack wants an answer to a slash command within 3 s, Mattermost likewise; a
+reply not ready by ``DEADLINE_SECONDS`` is answered with a short "working on
+it" and posted to the delivery's ``response_url`` when it is. Posts go out
+with httpx (10 s timeout); a failure is logged, never raised into a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from nlentry.chat.model import Reply
+
+logger = logging.getLogger("nlentry.chat")
+
+#: How long a reply may take before the answer goes without it (Slack allows 3 s).
+DEADLINE_SECONDS = 2.5
+TIMEOUT_SECONDS = 10.0
+_PENDING: set[asyncio.Task] = set()  # replies still being made, kept from the collector
+
+
+async def in_time(reply: Awaitable[Reply], later: Callable[[Reply], Awaitable[None]],
+                  deadline: float | None = None) -> Reply | None:  # fmt: skip
+    """The reply when it is ready within ``deadline`` (default ``DEADLINE_SECONDS``, read
+    at each call); else None, and ``later(reply)`` is called once it is."""
+    task = asyncio.ensure_future(reply)
+    wait = DEADLINE_SECONDS if deadline is None else deadline
+    done, _ = await asyncio.wait({task}, timeout=wait)
+    if done:
+        return task.result()
+
+    async def finish() -> None:
+        try:
+            await later(await task)
+        except Exception:  # logged: the chat user sees no reply, the entry is kept
+            logger.exception("a late chat reply failed")
+
+    spawn(finish())
+    return None
+
+
+def spawn(work: Awaitable[Any]) -> None:
+    """Run ``work`` after the answer, kept referenced until it is done."""
+    task = asyncio.ensure_future(work)
+    _PENDING.add(task)
+    task.add_done_callback(_PENDING.discard)
+
+
+async def post_json(url: str, payload: dict[str, Any]) -> int | None:
+    """POST ``payload`` to ``url``: the answer's status, or None when it failed."""
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+            answer = await client.post(url, json=payload)
+        return answer.status_code
+    except httpx.HTTPError as error:
+        logger.warning("chat post to %s failed: %s", url.split("?")[0], error)
+        return None

@@ -1,0 +1,82 @@
+"""``nlentry chat link`` and ``nlentry chat unlink``: chat links from the shell (an admin's).
+
+* ``nlentry chat link --platform slack --team T --user U --email EMAIL``: the chat
+  user ``U`` (of team ``T``; Telegram has none) logs time as ``EMAIL`` from now on;
+* ``nlentry chat link CODE --email EMAIL``: the same for the chat user who was given
+  the one-time ``CODE`` (as the web page and ``POST /chat/links.json`` confirm it);
+* ``nlentry chat unlink --platform slack --team T --user U``: the link is removed and
+  its token revoked.
+
+``link`` prints the link's id alone on standard output (``--json``: the linked chat
+user); a problem is one line on standard error and exit status 2, nothing stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from nlentry.cli.workspace import Refused, _common, _fail, _group, _run
+
+PLATFORMS = ("slack", "mattermost", "telegram")
+
+
+def add_chat_commands(commands) -> None:
+    chat = _group(commands, "chat", "link chat users (Slack, Mattermost, Telegram) to users")
+    link = chat.add_parser("link", help="link a chat user to the user --email names, by its "
+                                        "platform ids or by the code the chat gave it")
+    link.add_argument("code", nargs="?", help="the one-time code the chat user was given")
+    _platform_arguments(link, required=False)
+    _common(link)
+    link.set_defaults(run=run_link)
+
+    unlink = chat.add_parser("unlink", help="remove a chat user's link and revoke its token")
+    _platform_arguments(unlink, required=True)
+    unlink.add_argument("--database-url", help="default: $NLENTRY_DATABASE_URL or ./nlentry.db")
+    unlink.set_defaults(run=run_unlink)
+
+
+def _platform_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--platform", choices=PLATFORMS, required=required)
+    parser.add_argument("--team", default="", help="the Slack or Mattermost team id")
+    parser.add_argument("--user", required=required, help="the chat user's id on the platform")
+
+
+def run_link(args: argparse.Namespace) -> int:
+    if (args.code is None) == (args.platform is None or args.user is None):
+        return _fail("give a CODE, or --platform and --user (not both)")
+
+    def link(session, user):
+        from nlentry.api.scopes import LINK_SCOPES
+        from nlentry.storage import chat_links
+
+        if args.code is not None:
+            identity = chat_links.use_code(session, args.code)
+            if identity is None:
+                raise Refused(f"the code {args.code!r} is unknown, used or expired")
+        else:
+            identity = chat_links.Identity(args.platform, args.team.strip(), args.user.strip())
+        link_id = chat_links.link(session, identity, user.id, LINK_SCOPES)
+        return link_id, {"id": link_id, "platform": identity.platform, "team": identity.team,
+                         "user": identity.chat_user, "email": user.email}  # fmt: skip
+
+    return _run(args, link)
+
+
+def run_unlink(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nlentry.cli.workspace import _database
+    from nlentry.storage import chat_links
+
+    try:
+        db = _database(args)
+        with db.write() as session:
+            removed = chat_links.unlink(session, args.platform, args.team.strip(),
+                                        args.user.strip())  # fmt: skip
+            session.commit()
+    except SQLAlchemyError as error:
+        return _fail(f"the database refused the change: {error.__class__.__name__}", 1)
+    if not removed:
+        return _fail(f"no link of {args.platform} user {args.user!r}"
+                     + (f" in team {args.team!r}" if args.team else ""))  # fmt: skip
+    return 0

@@ -176,10 +176,12 @@ class Server:
 
 class Receiver:
     """A webhook receiver on 127.0.0.1 (threads of this process): every ``POST`` is read,
-    its ``webhook-id`` counted, and answered ``204`` at once, on kept-alive connections."""
+    its ``webhook-id`` counted, and answered ``204`` (after ``delay`` seconds: a slow
+    receiver), on kept-alive connections."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.port = free_port()
+        self.delay = delay
         self.received = 0
         self.ids: set[str] = set()
         self._lock = threading.Lock()
@@ -190,6 +192,8 @@ class Receiver:
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("content-length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver._lock:
                     receiver.received += 1
                     receiver.ids.add(self.headers.get("webhook-id", ""))

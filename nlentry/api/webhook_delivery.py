@@ -62,6 +62,8 @@ POLL_SECONDS = 0.5
 CLAIM_SPACING_SECONDS = 0.2
 RECORD_SPACING_SECONDS = 0.2
 MAX_IN_FLIGHT = 64
+#: A successful answer's body is read up to this much (and so its connection kept).
+DRAIN_BYTES = 64 * 1024
 DB_THREADS = 2
 PRUNE_EVERY_SECONDS = 3600.0
 #: Seconds to wait after a failed claim (the store is down) before trying again.
@@ -290,6 +292,9 @@ class DeliveryWorker:
                 async with client.stream("POST", due.url, content=body,
                                          headers=signed_headers(due, body)) as response:  # fmt: skip
                     if response.is_success:
+                        # read to its end, so that the connection is kept for the next
+                        # send (an answer left unread closes it: a new connection a send)
+                        await _first_bytes(response, DRAIN_BYTES)
                         return Attempt(response.status_code)
                     snippet = await _first_bytes(response, ERROR_SNIPPET_BYTES)
                     error = f"HTTP {response.status_code}"
@@ -304,7 +309,8 @@ class DeliveryWorker:
 
 
 async def _first_bytes(response: httpx.Response, limit: int) -> str:
-    """At most ``limit`` bytes of the answer's body, as text (the rest is not read)."""
+    """At most ``limit`` bytes of the answer's body, as text (the rest is not read, and
+    the connection then closed)."""
     chunks = b""
     async for chunk in response.aiter_raw():
         chunks += chunk

@@ -33,6 +33,7 @@ from tests.support.api_fixtures import add_account
 
 HOOKS = "/api/v1/webhooks.json"
 TIMER = "/api/v1/time_entries/timer.json"
+ENTRIES = "/api/v1/time_entries.json"
 DEADLINE = 60.0
 BODY_FIELDS = {"id", "type", "created_at", "workspace_id", "user_id", "data"}
 
@@ -41,6 +42,7 @@ BODY_FIELDS = {"id", "type", "created_at", "workspace_id", "user_id", "data"}
 class Received:
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the connection it came on
 
     @property
     def json(self) -> dict:
@@ -55,9 +57,10 @@ class Receiver:
     """An HTTP receiver on 127.0.0.1: records each POST, answers ``answer(n)`` (the n-th
     request, from 0). ``start``/``stop`` may be called again: the port stays the same."""
 
-    def __init__(self, answer: Callable[[int], int] = lambda n: 200):
+    def __init__(self, answer: Callable[[int], int] = lambda n: 200, keep_alive: bool = False):
         self.port = livekit.free_port()
         self.answer = answer
+        self.keep_alive = keep_alive  # HTTP/1.1, connections kept (else each one closed)
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
@@ -70,11 +73,14 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
-                    receiver.received.append(
-                        Received({k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.received.append(Received(
+                        {k.lower(): v for k, v in self.headers.items()}, body,
+                        self.client_address))  # fmt: skip
                     n = len(receiver.received) - 1
                 status = receiver.answer(n)
                 self.send_response(status)
@@ -189,6 +195,27 @@ def test_timer_start_and_stop_each_send_one_signed_event(make_app, receiver):
         assert body["created_at"].endswith("Z")
     assert bodies[0]["data"]["timer_started_at"] is not None
     assert bodies[1]["data"]["timer_started_at"] is None
+
+
+def test_deliveries_one_after_another_reuse_one_connection(make_app):
+    """A delivery reads its answer to the end, so the kept-alive connection serves the
+    next one (an answer left unread would close it: a new connection every event)."""
+    receiver = Receiver(keep_alive=True)
+    app = make_app()
+    receiver.start()
+    try:
+        with TestClient(app) as client:
+            alice = add_account(app, "alice@acme.nl")
+            subscribe(client, alice, receiver.url, events=["time_entry.created"])
+            for n in range(1, 11):
+                answer = client.post(ENTRIES, data={"body": f"{n} uur werk"},
+                                     headers=alice.headers)  # fmt: skip
+                assert answer.status_code == 201, answer.text
+                wait_until(lambda n=n: receiver.count() == n, f"event {n} delivered")
+        peers = {r.peer for r in receiver.all()}
+        assert receiver.count() == 10 and len(peers) == 1, peers
+    finally:
+        receiver.stop()
 
 
 def test_a_failed_attempt_is_tried_again_with_the_same_id(make_app, receiver):

@@ -95,6 +95,24 @@ def test_the_create_path_is_limited_too(limited, make_account):
     assert listed.status_code == 429  # still this second
 
 
+def test_over_the_limit_a_refused_entry_is_429_too(limited, make_account):
+    """The count comes first, even where it runs beside the parse (Redis): past the
+    limit an entry that would be refused (422) is answered 429, and one that would be
+    stored is not."""
+    app, _ = limited
+    user = make_account(app, "refused@acme.nl")
+    client = TestClient(app)
+    bodies = ["geen duur hier"] * 8 + ["2 uur werk"] * 2 + ["geen duur"] * 3 + ["3 uur werk"] * 2
+    answers = [client.post(ENTRIES, data={"body": body}, headers=user.headers).status_code
+               for body in bodies]  # fmt: skip
+    assert answers == [422] * 8 + [201] * 2 + [429] * 5
+    clock = limited[1]
+    clock.now += 1  # the next second: the list shows the two stored, none of the refused
+    listed = client.get(ENTRIES, headers=user.headers)
+    assert listed.status_code == 200
+    assert sorted(e["duration"] for e in listed.json()["time_entries"]) == [7200, 7200]
+
+
 def test_tokens_are_counted_apart(limited, make_account):
     app, _ = limited
     first, second = make_account(app, "one@acme.nl"), make_account(app, "two@acme.nl")

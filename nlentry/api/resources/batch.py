@@ -26,7 +26,7 @@ notes) is written by the writer in the transaction that stores the group.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,15 +35,20 @@ from starlette.responses import Response
 from nlentry import Entry, message, parse_many
 from nlentry.api import idempotency
 from nlentry.api.batch_models import BatchRefusal, CreatedTimeEntries
-from nlentry.api.errors import APIError, Invalid
+from nlentry.api.errors import Invalid
 from nlentry.api.operations import operation
-from nlentry.api.pipeline import Call, in_thread
+from nlentry.api.pipeline import Call
 from nlentry.api.request.batch_fields import BatchInput
 from nlentry.api.request.entry_fields import read_fields, values_from
 from nlentry.api.request.entry_types import merge_tags
 from nlentry.api.request.fields import merge_metadata
 from nlentry.api.request.models import IdempotencyHeaders
-from nlentry.api.resources.entry_create import row_and_payload, write_entries
+from nlentry.api.resources.entry_create import (
+    group_entry,
+    group_in_thread,
+    row_and_payload,
+    write_entries,
+)
 from nlentry.api.user_time import local_today
 from nlentry.api.webhook_shapes import entry_event_data
 from nlentry.limits import MAX_BATCH_ENTRIES
@@ -146,32 +151,13 @@ def problems_text(errors: dict[str, list[str]]) -> str:
            more={422: (_REFUSED, BatchRefusal)},
            on_loop=True)  # fmt: skip
 async def create_batch(call: Call) -> Response:
-    return await write_entries(call, _new_group)
-
-
-async def _new_group(call: Call) -> NewEntry:
-    key = idempotency.read_key(call)
-    return await in_thread(call.state, _prepare_group_reading, call, key)
-
-
-def _prepare_group_reading(call: Call, key: str | None) -> NewEntry:
-    with call.state.db.read() as session:
-        return _prepare_group(replace(call, session=session), key)
+    return await write_entries(call, lambda call: group_in_thread(call, _prepare_group))
 
 
 def _prepare_group(call: Call, key: str | None) -> NewEntry:
     """The group to store (or, with a key, the refusal to keep); 422 without a key."""
-    caller = call.caller
     request_hash = idempotency.fingerprint(call.fields, "batch") if key is not None else ""
-    try:
-        rows, answer, data = _rows_and_answer(call, utcnow())
-    except APIError as error:
-        if key is None:
-            raise
-        return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None,
-                        idempotency.refusal_answer(error), key, request_hash)  # fmt: skip
-    return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None, answer,
-                    key, request_hash, group=tuple(rows), event_data=data)  # fmt: skip
+    return group_entry(call, key, request_hash, lambda: _rows_and_answer(call, utcnow()))
 
 
 def _rows_and_answer(call: Call, now: dt.datetime

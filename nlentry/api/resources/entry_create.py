@@ -99,11 +99,13 @@ async def write_entries(call: Call, prepare: Callable[[Call], Awaitable[NewEntry
         try:
             entry = await prepare(call)
         except APIError:
+            await call.counted()  # over the limit: 429, not the refusal
             fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
             if fresh.catalog_versions == call.caller.catalog_versions:
                 raise
             call = replace(call, caller=fresh)  # parsed with an old catalog: again
             continue
+        await call.counted()  # nothing stored over the limit
         outcome = await store(state.db.entry_writer, entry)
         if outcome is REVOKED:
             state.callers.forget(credentials)
@@ -173,6 +175,36 @@ def _row_and_answer(call: Call, entry_input: EntryInput) -> tuple[dict, Answer, 
     row, payload = row_and_payload(call, entry_input.values, entry_input.parsed,
                                    entry_input.found, utcnow())  # fmt: skip
     return row, idempotency.created_answer(payload), (entry_event_data(payload),)
+
+
+async def group_in_thread(call: Call, prepare: Callable[[Call, str | None], NewEntry]
+                          ) -> NewEntry:  # fmt: skip
+    """``prepare(call, key)`` of a group of entries (a batch, an import), in a thread with
+    a reading session (a group names projects and services the cache may not hold)."""
+    key = idempotency.read_key(call)
+
+    def reading() -> NewEntry:
+        with call.state.db.read() as session:
+            return prepare(replace(call, session=session), key)
+
+    return await in_thread(call.state, reading)
+
+
+def group_entry(call: Call, key: str | None, request_hash: str,
+                rows_and_answer: Callable[[], tuple[list[dict], idempotency.Answer, tuple]]
+                ) -> NewEntry:  # fmt: skip
+    """The group ``rows_and_answer()`` makes, to store (or, with a key, its refusal to
+    keep); 422 without a key."""
+    caller = call.caller
+    try:
+        rows, answer, data = rows_and_answer()
+    except APIError as error:
+        if key is None:
+            raise
+        return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None,
+                        idempotency.refusal_answer(error), key, request_hash)  # fmt: skip
+    return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None, answer,
+                    key, request_hash, group=tuple(rows), event_data=data)  # fmt: skip
 
 
 def row_and_payload(call: Call, values: dict, parsed: Entry | None, found: dict,

@@ -42,7 +42,7 @@ here (the row, its project's and service's names), so without the session.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import Response
@@ -50,10 +50,10 @@ from starlette.responses import Response
 from nlentry import Catalog, Item, message, parse
 from nlentry.api import idempotency
 from nlentry.api.batch_models import ImportRefusal, ImportResult
-from nlentry.api.errors import APIError, Invalid
+from nlentry.api.errors import Invalid
 from nlentry.api.json_shapes import project_ref, service_ref
 from nlentry.api.operations import operation
-from nlentry.api.pipeline import Call, in_thread
+from nlentry.api.pipeline import Call
 from nlentry.api.request.batch_fields import ImportInput, ImportQuery
 from nlentry.api.request.body import accept_csv
 from nlentry.api.request.csv_rows import BLANK_IS_ABSENT, CsvCells, Table, read_table
@@ -74,7 +74,12 @@ from nlentry.api.request.fields import (
 )
 from nlentry.api.request.models import IdempotencyHeaders
 from nlentry.api.resources.batch import ERRORS, problems_text
-from nlentry.api.resources.entry_create import new_entry_json, write_entries
+from nlentry.api.resources.entry_create import (
+    group_entry,
+    group_in_thread,
+    new_entry_json,
+    write_entries,
+)
 from nlentry.api.user_time import local_today, zone_of
 from nlentry.limits import MAX_IMPORT_BYTES
 from nlentry.parsing.words import normalize_name
@@ -109,39 +114,20 @@ _REFUSED = ("a field is invalid, the CSV cannot be read, or a row cannot be stor
            more={422: (_REFUSED, ImportRefusal)}, max_body_bytes=MAX_IMPORT_BYTES,
            on_loop=True)  # fmt: skip
 async def import_entries(call: Call) -> Response:
-    return await write_entries(call, _new_import)
+    return await write_entries(call, lambda call: group_in_thread(call, _prepare_import))
 
 
 accept_csv(import_entries.operation.route_path)  # type: ignore[attr-defined]
 
 
-async def _new_import(call: Call) -> NewEntry:
-    key = idempotency.read_key(call)
-    return await in_thread(call.state, _prepare_import_reading, call, key)
-
-
-def _prepare_import_reading(call: Call, key: str | None) -> NewEntry:
-    with call.state.db.read() as session:
-        return _prepare_import(replace(call, session=session), key)
-
-
 def _prepare_import(call: Call, key: str | None) -> NewEntry:
     """The group to store (or, with a key, the refusal to keep); 422 without a key."""
-    caller = call.caller
     request_hash = ""
     if key is not None:
         query = {name: value for name, value in query_fields(call.query).items()
                  if name not in CREDENTIAL_PARAMETERS}  # fmt: skip
         request_hash = idempotency.fingerprint({"fields": call.fields, "query": query}, "import")
-    try:
-        rows, answer, data = _rows_and_answer(call)
-    except APIError as error:
-        if key is None:
-            raise
-        return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None,
-                        idempotency.refusal_answer(error), key, request_hash)  # fmt: skip
-    return NewEntry(caller.token_id, caller.user_id, caller.catalog_versions, None, answer,
-                    key, request_hash, group=tuple(rows), event_data=data)  # fmt: skip
+    return group_entry(call, key, request_hash, lambda: _rows_and_answer(call))
 
 
 def _rows_and_answer(call: Call) -> tuple[list[dict], idempotency.Answer, tuple]:

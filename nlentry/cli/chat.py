@@ -1,7 +1,8 @@
 """``nlentry chat link`` and ``nlentry chat unlink``: chat links from the shell (an admin's).
 
 * ``nlentry chat link --platform slack --team T --user U --email EMAIL``: the chat
-  user ``U`` (of team ``T``; Telegram has none) logs time as ``EMAIL`` from now on;
+  user ``U`` (of team ``T``: needed for Slack and Mattermost; Telegram has none)
+  logs time as ``EMAIL`` from now on;
 * ``nlentry chat link CODE --email EMAIL``: the same for the chat user who was given
   the one-time ``CODE`` (as the web page and ``POST /chat/links.json`` confirm it);
 * ``nlentry chat unlink --platform slack --team T --user U``: the link is removed and
@@ -18,6 +19,10 @@ import argparse
 from nlentry.cli.workspace import Refused, _common, _fail, _group, _run
 
 PLATFORMS = ("slack", "mattermost", "telegram")
+#: The platforms whose chat users are named within a team (Telegram's are not).
+WITH_TEAM = ("slack", "mattermost")
+#: The longest user or team id a link holds (``chat_links.team``, ``.chat_user``).
+MAX_ID = 64
 
 
 def add_chat_commands(commands) -> None:
@@ -37,13 +42,34 @@ def add_chat_commands(commands) -> None:
 
 def _platform_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--platform", choices=PLATFORMS, required=required)
-    parser.add_argument("--team", default="", help="the Slack or Mattermost team id")
+    parser.add_argument("--team", default="", help="the Slack or Mattermost team id "
+                                                   "(needed there; Telegram has none)")
     parser.add_argument("--user", required=required, help="the chat user's id on the platform")
 
 
+def _identity_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``--platform``, ``--team`` and ``--user``, if anything: a Slack
+    or Mattermost user is named within a team, a Telegram one is not."""
+    team = (args.team or "").strip()
+    if not (args.user or "").strip():
+        return "--user can't be blank"
+    if len(args.user.strip()) > MAX_ID or len(team) > MAX_ID:
+        return f"--user and --team are at most {MAX_ID} characters"
+    if args.platform in WITH_TEAM and not team:
+        return f"--team is needed for {args.platform} (the team id its users belong to)"
+    if args.platform not in WITH_TEAM and team:
+        return f"{args.platform} has no teams: leave out --team"
+    return None
+
+
 def run_link(args: argparse.Namespace) -> int:
-    if (args.code is None) == (args.platform is None or args.user is None):
+    named = args.platform is not None or args.user is not None or bool(args.team)
+    if args.code is not None and named:
         return _fail("give a CODE, or --platform and --user (not both)")
+    if args.code is None and (args.platform is None or args.user is None):
+        return _fail("give a CODE, or --platform and --user")
+    if args.code is None and (problem := _identity_problem(args)):
+        return _fail(problem)
 
     def link(session, user):
         from nlentry.api.scopes import LINK_SCOPES
@@ -68,6 +94,9 @@ def run_unlink(args: argparse.Namespace) -> int:
     from nlentry.cli.workspace import _database
     from nlentry.storage import chat_links
 
+    if problem := _identity_problem(args):
+        return _fail(problem)
+    db = None
     try:
         db = _database(args)
         with db.write() as session:
@@ -76,6 +105,9 @@ def run_unlink(args: argparse.Namespace) -> int:
             session.commit()
     except SQLAlchemyError as error:
         return _fail(f"the database refused the change: {error.__class__.__name__}", 1)
+    finally:
+        if db is not None:
+            db.dispose()
     if not removed:
         return _fail(f"no link of {args.platform} user {args.user!r}"
                      + (f" in team {args.team!r}" if args.team else ""))  # fmt: skip

@@ -4,7 +4,7 @@ Verified before anything is read: ``slack_sdk``'s ``SignatureVerifier`` checks
 ``X-Slack-Signature`` (``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{raw body}`` with
 ``NLENTRY_SLACK_SIGNING_SECRET``) in constant time and refuses a timestamp more
 than 5 minutes off: else 401 and nothing is read or stored. Not configured
-(no secret): 404. A slash command is answered in its HTTP answer
+(no secret, or a blank one): 404. A slash command is answered in its HTTP answer
 (``{"response_type": "ephemeral", "text", "blocks"}``) when the reply is ready
 within the deadline, else through its ``response_url``; a button click is
 acknowledged and its reply posted to the ``response_url``. The delivery is the
@@ -47,8 +47,8 @@ ERRORS = {"Unauthorized": "the signature is wrong or the timestamp more than 5 m
            request=SlackCommand, request_description="Slack's form", response=SlackReply,
            answer="the reply, for the user only", errors=ERRORS)  # fmt: skip
 async def slack(request: Request) -> Response:
-    secret = os.environ.get(SECRET_ENV, "")
-    if not secret:
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if not secret:  # unset or blank
         raise not_found()
     body = await read_body(request, MAX_REQUEST_BYTES)
     if not _verified(secret, body, request):

@@ -51,8 +51,8 @@ ERRORS = {"Unauthorized": "the secret token is wrong",
            answer="handled (the reply went out with `sendMessage`)",
            errors=ERRORS)  # fmt: skip
 async def telegram(request: Request) -> Response:
-    secret = os.environ.get(SECRET_ENV, "")
-    bot_token = os.environ.get(BOT_TOKEN_ENV, "")
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    bot_token = os.environ.get(BOT_TOKEN_ENV, "").strip()
     if not secret or not bot_token:
         raise not_found()
     given = request.headers.get("x-telegram-bot-api-secret-token", "")

@@ -20,6 +20,8 @@ FORBIDDEN = {
     "api": ("sqlalchemy", "nlentry.cli"),
     # the conversation of a chat: no platform, no HTTP, no database (it calls the API)
     "chat": ("nlentry.api", "nlentry.storage", "nlentry.cli", "starlette", "sqlalchemy"),
+    # the web page's files: served, knowing no API, no database and no chat
+    "web": ("nlentry.api", "nlentry.storage", "nlentry.cli", "nlentry.chat", "sqlalchemy"),
 }
 
 

@@ -107,3 +107,7 @@ def test_wheel_archive_lists_the_data_files(installed):
     assert len(entry_points) == 1
     text = zipfile.ZipFile(installed["wheel"]).read(entry_points[0]).decode()
     assert "nlentry = nlentry.cli.main:main" in text
+    web = REPO / "nlentry" / "web"  # the web page's files and texts ship too
+    shipped = {f"nlentry/web/{p.relative_to(web).as_posix()}" for p in web.rglob("*")
+               if p.is_file() and p.suffix in {".html", ".css", ".js", ".svg", ".toml"}}
+    assert len(shipped) > 10 and shipped <= names, shipped - names

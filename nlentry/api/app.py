@@ -35,6 +35,8 @@ from nlentry.api.user_time import check_default_zone
 from nlentry.api.webhook_delivery import DeliveryWorker, retry_base_from_env
 from nlentry.limits import DEFAULT_RATE_LIMIT, MAX_REQUEST_BYTES
 from nlentry.storage import Database, migrate
+from nlentry.web.routes import check as check_page
+from nlentry.web.routes import routes as page_routes
 
 REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 __all__ = ["RATE_LIMIT_ENV", "REDIS_URL_ENV", "app_from_env", "check_environment", "create_app"]
@@ -77,6 +79,7 @@ def create_app(
         body_timeout = body_timeout_from_env()  # a bad value stops the start, not a request
     login_failures = login_failures_from_env()  # likewise
     check_default_zone()  # likewise: NLENTRY_TIMEZONE names a zone, or is unset
+    check_page()  # the web page's files and texts build: a broken page stops the start
     db = Database(database_url)
     migrate(db.engine)
     webhooks = DeliveryWorker(db)  # a bad NLENTRY_WEBHOOK_RETRY_BASE stops the start too
@@ -116,7 +119,7 @@ def create_app(
     else:  # no CORS header at all
         cors = [Middleware(ApiVersionMiddleware)]
     app = Starlette(
-        routes=[*routes, *docs_routes],
+        routes=[*routes, *docs_routes, *page_routes],
         middleware=[  # outermost first
             *cors,  # X-Api-Version on every answer, 500s and preflights included
             Middleware(ServerFaultMiddleware),  # 503/500 answered; the connection stays usable

@@ -40,6 +40,8 @@ PUBLIC = {("get", "/api/v1/health"), ("get", "/api/v1/info")}
 # Called by a chat platform, verified by its own signature or token, not by an API token.
 CHAT = {("post", "/api/v1/chat/slack"), ("post", "/api/v1/chat/mattermost"),
         ("post", "/api/v1/chat/telegram")}  # fmt: skip
+# The web page and its files: served to anyone, holding no one's data.
+PAGE = {"/", "/page/texts/{locale}.json", "/page/{name}"}
 
 # What docs/api.md lists, as (method, path without .json): the document must have each.
 API_MD = {
@@ -332,7 +334,7 @@ def test_every_served_api_route_is_documented_and_every_documented_one_served(ap
     served = {key for key in served_routes(app.routes) if key[1].startswith("/api/v1/")}
     assert served == set(operations(document))
     outside = {path for _, path in served_routes(app.routes)} - {p for _, p in served}
-    assert outside == {"/openapi.json", "/docs"}
+    assert outside == {"/openapi.json", "/docs", *PAGE}
 
 
 @pytest.mark.parametrize("suffix", ["", ".json"])

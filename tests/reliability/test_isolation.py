@@ -60,7 +60,9 @@ NOT_FOUND = {"message": "not found"}
 CHAT_OPERATIONS = {"chat_slack", "chat_mattermost", "chat_telegram"}
 PUBLIC_OPERATIONS = {"health", "info", *CHAT_OPERATIONS}
 #: Served outside the document, also public: the document itself and its page.
-PUBLIC_EXTRAS = [("GET", "/openapi.json"), ("GET", "/docs")]
+# Outside the API: its description, and the web page with its files (no one's data).
+PUBLIC_EXTRAS = [("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/"),
+                 ("GET", "/page/texts/{locale}.json"), ("GET", "/page/{name}")]  # fmt: skip
 
 # Unique markers of the owner's data: none may reach an intruder.
 OWNER_EMAIL = "owner-q7x@acme.nl"
@@ -502,6 +504,7 @@ def test_public_operations_answer_anyone_and_leak_nothing(world, operation_id, m
 
 @pytest.mark.parametrize(("method", "path"), PUBLIC_EXTRAS)
 def test_documented_public_extras_answer_anyone_and_leak_nothing(world, method, path):
+    path = path.replace("{locale}", "nl").replace("{name}", "page.css")
     for label, _, headers, query in intruders(world):
         answer = world.http.request(method, path, headers=headers, params=query)
         context = f"{method} {path} by {label}"

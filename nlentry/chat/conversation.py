@@ -17,7 +17,8 @@ What a message stores (its entries, or a started timer) is remembered in
 that as it was, so ``undo`` still removes what the last storing message stored.
 
 Everything is done through ``Api``, as the user, and the reply is in the user's
-locale (``GET /users/me.json``; ``nlentry.chat.replies``). An answer of the
+locale (the gateway knows it from the link, else ``GET /users/me.json``;
+``nlentry.chat.replies``). An answer of the
 API that is no success (401, 403, 404, 422, 429, 503, ...) becomes a reply
 text: ``handle`` raises for no answer of the API.
 """
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nlentry.chat import replies
 from nlentry.chat.commands import Command, read_command
-from nlentry.chat.model import Answer, Api, Incoming, Memory, Reply
+from nlentry.chat.model import Answer, Api, Incoming, Memory, Profile, Reply
 from nlentry.parsing.lexicon_check import REFERENCE_LOCALE
 
 __all__ = ["handle"]
@@ -71,13 +72,18 @@ class Turn:
         return Reply(replies.error_text(answer, self.locale))
 
 
-async def handle(incoming: Incoming, api: Api, memory: Memory) -> Reply:
-    """The reply to one delivery of a linked user (see the module's text)."""
-    me = await api("GET", "/users/me.json")
-    if me.status != 200 or not isinstance(me.body, dict):
-        return Reply(replies.error_text(me, REFERENCE_LOCALE))
-    turn = Turn(incoming, api, memory, me.body.get("locale") or REFERENCE_LOCALE,
-                me.body.get("timezone") or "UTC")  # fmt: skip
+async def handle(incoming: Incoming, api: Api, memory: Memory,
+                 profile: Profile | None = None) -> Reply:  # fmt: skip
+    """The reply to one delivery of a linked user (see the module's text); the user's
+    locale and zone from ``profile``, else from ``GET /users/me``."""
+    if profile is None:
+        me = await api("GET", "/users/me.json")
+        if me.status != 200 or not isinstance(me.body, dict):
+            return Reply(replies.error_text(me, REFERENCE_LOCALE))
+        profile = Profile(me.body.get("locale") or REFERENCE_LOCALE,
+                          me.body.get("timezone") or "UTC")  # fmt: skip
+    turn = Turn(incoming, api, memory, profile.locale or REFERENCE_LOCALE,
+                profile.timezone or "UTC")  # fmt: skip
     if incoming.action is not None:
         return await _pressed(turn, incoming.action)
     command = read_command(incoming.text, turn.locale)

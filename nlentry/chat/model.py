@@ -60,6 +60,15 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """The linked user's locale and time zone (IANA name), when the caller knows them:
+    then the conversation need not ask ``GET /users/me``."""
+
+    locale: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer of the API: its status and its JSON (None for an empty body)."""
 

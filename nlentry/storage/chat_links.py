@@ -48,6 +48,8 @@ class LinkInfo:
     token_id: int
     locale: str
     email: str
+    timezone: str | None = None  # the user's own zone (None: the server's default)
+    last_entry_ids: tuple[int, ...] = ()  # what the link's last storing message stored
 
 
 def normalize_code(text: str) -> str:
@@ -89,13 +91,17 @@ def use_code(session: Session, code: str, now: dt.datetime | None = None) -> Ide
 def find_link(session: Session, platform: str, team: str, chat_user: str) -> LinkInfo | None:
     """The live link of a chat user (its token not revoked), or None."""
     row = session.execute(
-        select(ChatLink.id, ChatLink.user_id, ChatLink.token_id, User.locale, User.email)
+        select(ChatLink.id, ChatLink.user_id, ChatLink.token_id, User.locale, User.email,
+               User.timezone, ChatLink.last_entry_ids)
         .join(ApiToken, ApiToken.id == ChatLink.token_id)
         .join(User, User.id == ChatLink.user_id)
         .where(ChatLink.platform == platform, ChatLink.team == team,
                ChatLink.chat_user == chat_user, ApiToken.revoked_at.is_(None))
     ).one_or_none()  # fmt: skip
-    return None if row is None else LinkInfo(*row)
+    if row is None:
+        return None
+    *head, ids = row
+    return LinkInfo(*head, last_entry_ids=tuple(ids or ()))
 
 
 def link(session: Session, who: Identity, user_id: int, scopes: tuple[str, ...]) -> int:
@@ -127,11 +133,6 @@ def unlink(session: Session, platform: str, team: str, chat_user: str) -> bool:
     return True
 
 
-def last_entry_ids(session: Session, link_id: int) -> list[int]:
-    ids = session.scalar(select(ChatLink.last_entry_ids).where(ChatLink.id == link_id))
-    return list(ids or [])
-
-
 def remember_entry_ids(session: Session, link_id: int, ids: list[int]) -> None:
     session.execute(update(ChatLink).where(ChatLink.id == link_id)
                     .values(last_entry_ids=list(ids)))  # fmt: skip
@@ -152,14 +153,23 @@ def claim_delivery(session: Session, platform: str, delivery: str) -> tuple[bool
     return True, None
 
 
-def keep_reply(session: Session, platform: str, delivery: str, reply: str) -> None:
-    """The reply given to a claimed delivery, for its retries."""
-    session.execute(update(ChatDelivery).where(ChatDelivery.platform == platform,
-                                               ChatDelivery.delivery == delivery)
-                    .values(reply=reply))  # fmt: skip
+def arrive(session: Session, platform: str, delivery: str, team: str, chat_user: str
+           ) -> tuple[bool, str | None, LinkInfo | None]:  # fmt: skip
+    """A delivery's first transaction: ``claim_delivery``, and (when claimed) the chat
+    user's live link, ``find_link``: ``(claimed, kept reply, link)``."""
+    claimed, kept = claim_delivery(session, platform, delivery)
+    return claimed, kept, find_link(session, platform, team, chat_user) if claimed else None
 
 
-def release_delivery(session: Session, platform: str, delivery: str) -> None:
-    """Forget a claimed delivery that failed (a retry is then handled anew)."""
-    session.execute(delete(ChatDelivery).where(ChatDelivery.platform == platform,
-                                               ChatDelivery.delivery == delivery))  # fmt: skip
+def settle(session: Session, platform: str, delivery: str, reply: str | None,
+           link_id: int | None = None, entry_ids: list[int] | None = None) -> None:  # fmt: skip
+    """A delivery's last transaction: the ``reply`` kept for its retries (None: it
+    failed, and is forgotten, so that a retry is handled anew), and what it stored
+    remembered on its link (``entry_ids``, when it changed that)."""
+    where = (ChatDelivery.platform == platform, ChatDelivery.delivery == delivery)
+    if reply is None:
+        session.execute(delete(ChatDelivery).where(*where))
+    else:
+        session.execute(update(ChatDelivery).where(*where).values(reply=reply))
+    if link_id is not None and entry_ids is not None:
+        remember_entry_ids(session, link_id, entry_ids)

@@ -154,6 +154,16 @@ def test_a_bot_command_with_text_after_it(client, tg_linked):
     assert tg_linked.send("/stop@nlentry_bot").text.startswith("Timer gestopt:")
 
 
+@pytest.mark.parametrize("opened", ["/start", "/start@nlentry_bot"])
+def test_opening_the_bot_is_the_help_and_starts_no_timer(client, tg_linked, opened):
+    """Telegram sends ``/start`` when a user opens the bot: that is no timer to start."""
+    said = tg_linked.send(opened)
+    assert said.text == tg_linked.send("help").text
+    assert "start <" in said.text  # the help names the start command with its text
+    timer = client.get("/api/v1/time_entries/timer.json", headers=tg_linked.account.headers)
+    assert timer.status_code == 200 and timer.json() == {}
+
+
 def test_a_new_users_start_gets_a_code_in_their_language(app, bot, served):
     dutch = TelegramUser(served, bot, user=7010, language="nl")
     assert "Deze chat is nog niet gekoppeld" in code_text(dutch.send("/start"))

@@ -2,12 +2,13 @@
 
 An adapter hands ``converse`` a verified ``Incoming``. A delivery seen before
 (a Slack retry, a Telegram update again) is answered with the reply kept for
-it and acts no more (``storage.chat_links.claim_delivery``). A chat user with
+it and acts no more (``storage.chat_links.arrive``). A chat user with
 no live link gets a one-time code and the web page's address to confirm it,
 and nothing else happens. A linked one talks to the conversation
 (``nlentry.chat.conversation``), which acts through the API in-process as the
-link's token (``in_process.InProcessApi``) and remembers, per link, what the
-last message stored (``LinkMemory``).
+link's token (``in_process.InProcessApi``), told the user's locale and zone
+(so it asks no ``/users/me``), and remembers, per link, what the last message
+stored (``LinkMemory``, kept with the reply in one last transaction).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from starlette.requests import Request
 from nlentry import message
 from nlentry.api.chat.in_process import InProcessApi
 from nlentry.api.pipeline import in_thread
+from nlentry.api.user_time import zone_name_of
 from nlentry.chat import conversation
-from nlentry.chat.model import Button, Incoming, Reply
+from nlentry.chat.model import Button, Incoming, Profile, Reply
 from nlentry.storage import chat_links
 from nlentry.storage.chat_links import Identity
 
@@ -33,34 +35,43 @@ _LOCALES = ("nl", "en")
 
 
 async def converse(request: Request, incoming: Incoming) -> Reply:
-    """The reply to a verified delivery (the kept one for a delivery seen before)."""
+    """The reply to a verified delivery (the kept one for a delivery seen before).
+
+    Two writing transactions besides what the conversation does through the API:
+    the claim with the link's lookup first, the kept reply with what the message
+    stored (for ``undo``) last."""
     state = request.app.state
-    platform = incoming.who.platform
-    delivery = f"{incoming.who.team}:{incoming.delivery}"[:128]
-    claimed, kept = await in_thread(state, _claim, state.db, platform, delivery)
+    who = incoming.who
+    delivery = f"{who.team}:{incoming.delivery}"[:128]
+    claimed, kept, found = await in_thread(state, _write, state.db, chat_links.arrive,
+                                           who.platform, delivery, who.team, who.user)  # fmt: skip
     if not claimed:
         if kept is None:  # the first delivery is still being answered
             return Reply(message(_language(incoming), "chat_busy"))
         return reply_from_json(kept)
+    memory = LinkMemory(found.last_entry_ids if found is not None else ())
     try:
-        reply = await _answer(request, incoming)
+        if found is None:
+            reply = await _offer_code(request, incoming)
+        else:
+            profile = Profile(found.locale, zone_name_of(found.timezone))
+            reply = await conversation.handle(incoming, InProcessApi(request.app, found.token_id),
+                                              memory, profile)  # fmt: skip
     except BaseException:
-        await in_thread(state, _write, state.db, chat_links.release_delivery, platform, delivery)
+        await in_thread(state, _write, state.db, chat_links.settle, who.platform, delivery,
+                        None, *_remembered(found, memory))  # fmt: skip
         raise
-    await in_thread(state, _write, state.db, chat_links.keep_reply, platform, delivery,
-                    reply_to_json(reply))  # fmt: skip
+    await in_thread(state, _write, state.db, chat_links.settle, who.platform, delivery,
+                    reply_to_json(reply), *_remembered(found, memory))  # fmt: skip
     return reply
 
 
-async def _answer(request: Request, incoming: Incoming) -> Reply:
-    state = request.app.state
-    who = incoming.who
-    found = await in_thread(state, _read, state.db, chat_links.find_link, who.platform, who.team,
-                            who.user)  # fmt: skip
-    if found is None:
-        return await _offer_code(request, incoming)
-    return await conversation.handle(incoming, InProcessApi(request.app, found.token_id),
-                                     LinkMemory(state, found.id))  # fmt: skip
+def _remembered(found: chat_links.LinkInfo | None, memory: LinkMemory
+                ) -> tuple[int | None, list[int] | None]:  # fmt: skip
+    """The link and what its message stored, for ``settle`` (None: nothing to keep)."""
+    if found is None or memory.changed is None:
+        return None, None
+    return found.id, memory.changed
 
 
 async def _offer_code(request: Request, incoming: Incoming) -> Reply:
@@ -89,19 +100,18 @@ def _language(incoming: Incoming) -> str:
 
 
 class LinkMemory:
-    """``Memory`` of one link: the entries its last message stored, in its row."""
+    """``Memory`` of one link for one delivery: the entries its last storing message
+    stored (read with the link), and what this one stored (kept when it is settled)."""
 
-    def __init__(self, state: Any, link_id: int):
-        self.state = state
-        self.link_id = link_id
+    def __init__(self, last: tuple[int, ...] | list[int]):
+        self.last = list(last)
+        self.changed: list[int] | None = None
 
     async def last_entry_ids(self) -> list[int]:
-        return await in_thread(self.state, _read, self.state.db, chat_links.last_entry_ids,
-                               self.link_id)  # fmt: skip
+        return list(self.last if self.changed is None else self.changed)
 
     async def remember_entry_ids(self, ids: list[int]) -> None:
-        await in_thread(self.state, _write, self.state.db, chat_links.remember_entry_ids,
-                        self.link_id, list(ids))  # fmt: skip
+        self.changed = list(ids)
 
 
 def reply_to_json(reply: Reply) -> str:
@@ -112,15 +122,6 @@ def reply_from_json(text: str) -> Reply:
     data = json.loads(text)
     buttons = tuple(Button(**button) for button in data.pop("buttons", ()))
     return Reply(**{**data, "buttons": buttons, "stored": tuple(data.get("stored", ()))})
-
-
-def _claim(db: Any, platform: str, delivery: str) -> tuple[bool, str | None]:
-    return _write(db, chat_links.claim_delivery, platform, delivery)
-
-
-def _read(db: Any, function: Any, *args: Any) -> Any:
-    with db.read() as session:
-        return function(session, *args)
 
 
 def _write(db: Any, function: Any, *args: Any) -> Any:

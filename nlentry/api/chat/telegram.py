@@ -3,7 +3,8 @@
 Verified by ``X-Telegram-Bot-Api-Secret-Token`` (``NLENTRY_TELEGRAM_SECRET``, the
 ``secret_token`` given to ``setWebhook``), compared in constant time: else 401
 and nothing is read or stored. Not configured (no secret or no bot token): 404.
-A message's text (a bot command's ``/`` and ``@bot`` taken off) or a pressed
+A message's text (a bot command's ``/`` and ``@bot`` taken off; ``/start`` alone,
+what Telegram sends when a user opens the bot, is the help) or a pressed
 inline button (``callback_query``) goes to the conversation; the reply is sent
 with the Bot API's ``sendMessage`` at ``NLENTRY_TELEGRAM_API`` (default the
 public Bot API) as ``NLENTRY_TELEGRAM_BOT_TOKEN``, its buttons as an inline
@@ -35,6 +36,7 @@ BOT_TOKEN_ENV = "NLENTRY_TELEGRAM_BOT_TOKEN"
 API_ENV = "NLENTRY_TELEGRAM_API"
 DEFAULT_API = "https://api.telegram.org"
 _COMMAND = re.compile(r"^/(\w+)(?:@\w+)?")  # "/today@nlentry_bot" -> "today"
+_OPENED = re.compile(r"/start(?:@\w+)?")  # Telegram's "/start" alone: the bot was opened
 ERRORS = {"Unauthorized": "the secret token is wrong",
           "NotFound": "Telegram is not configured (`NLENTRY_TELEGRAM_SECRET`, "
                       "`NLENTRY_TELEGRAM_BOT_TOKEN`)",
@@ -88,7 +90,10 @@ def _incoming(update: dict) -> tuple[Incoming | None, str]:
     sender, chat = message.get("from"), message.get("chat")
     if not (_has_id(sender) and _has_id(chat)):
         return None, ""
-    text = _COMMAND.sub(lambda match: match.group(1), message["text"].strip(), count=1)
+    text = message["text"].strip()
+    if _OPENED.fullmatch(text):  # what opening the bot sends: the help, not a timer
+        text = ""
+    text = _COMMAND.sub(lambda match: match.group(1), text, count=1)
     return _made(update_id, sender, chat, text, None), ""
 
 

@@ -165,7 +165,6 @@ def run_token_create(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from nlentry.storage import issue_token
-    from nlentry.storage.models import utcnow
 
     def create(session):
         scopes = _scopes(args.scopes)
@@ -176,8 +175,8 @@ def run_token_create(args: argparse.Namespace) -> int:
         if not name or len(name) > 255:
             raise Refused("--name must be 1 to 255 characters")
         user = _user(session, args.email)
-        expires_at = utcnow() + dt.timedelta(days=days) if days else None
-        return issue_token(session, user, name=name, scopes=scopes, expires_at=expires_at).value
+        expires_in = dt.timedelta(days=days) if days else None
+        return issue_token(session, user, name=name, scopes=scopes, expires_in=expires_in).value
 
     status, token = _in_transaction(args, create)
     if status == 0:

@@ -152,14 +152,20 @@ def issue_token(
     name: str = "",
     scopes: tuple[str, ...] = ("admin:all",),
     expires_at: dt.datetime | None = None,
+    expires_in: dt.timedelta | None = None,
 ) -> IssuedToken:
     """A new token of ``user`` (a row or its id) with ``scopes`` (names checked by the
-    caller), until ``expires_at`` (naive UTC; None: until revoked)."""
+    caller), until ``expires_at`` (naive UTC), or ``expires_in`` after its creation
+    (None for both: until revoked)."""
     user_id = user if isinstance(user, int) else user.id
     public_id = secrets.token_hex(6)
     value = f"{public_id}{_SEPARATOR}{secrets.token_urlsafe(32)}"
+    now = utcnow()
+    if expires_in is not None:  # from the very instant it is created at
+        expires_at = now + expires_in
     row = ApiToken(user_id=user_id, public_id=public_id, secret_hash=hash_token(value),
-                   name=name, scopes=" ".join(scopes), expires_at=expires_at)  # fmt: skip
+                   name=name, scopes=" ".join(scopes), expires_at=expires_at,
+                   created_at=now)  # fmt: skip
     session.add(row)
     session.flush()
     return IssuedToken(row.id, value)

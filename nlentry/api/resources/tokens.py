@@ -22,7 +22,7 @@ from nlentry.api.request.fields import path_id
 from nlentry.api.resources.users import refuse_query
 from nlentry.api.scopes import not_grantable
 from nlentry.storage.api_tokens import issue_token, live_tokens, revoke_own_token
-from nlentry.storage.models import ApiToken, utcnow
+from nlentry.storage.models import ApiToken
 
 TAG = "Tokens"
 ID = {"id": "the token's id (as listed; not the token itself)"}
@@ -58,9 +58,9 @@ def create_token(call: Call) -> Response:
         errors.add("scopes", "scope_not_granted")
         errors.raise_if_any()
     days = values.get("expires_in_days")
-    expires_at = utcnow() + dt.timedelta(days=days) if days else None
     issued = issue_token(call.session, call.caller.user_id, name=values["name"],
-                         scopes=tuple(scopes), expires_at=expires_at)  # fmt: skip
+                         scopes=tuple(scopes),
+                         expires_in=dt.timedelta(days=days) if days else None)  # fmt: skip
     row = call.session.get(ApiToken, issued.id)
     return JSONResponse(new_token_json(row, issued.value, call.caller), 201)
 

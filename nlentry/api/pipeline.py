@@ -9,11 +9,7 @@ body is read, so a flood is refused for the price of a hash and a counter. A
 token new to the worker is looked up first (in a thread, in a reading
 transaction of its own), then counted. Counting is always awaited on the
 event loop (``RateLimiter.hit``: memory, or Redis without blocking the loop),
-never in a thread. A count in Redis is a round trip: it is started at arrival
-and runs while the body is read and, on the create path, while the entry is
-parsed (``Call.counted``); nothing is stored, and no other answer given, before
-it is in (a request over the limit gets its 429, whatever else it would have
-got). Then the caller's token must hold the operation's
+never in a thread. Then the caller's token must hold the operation's
 ``scope`` (``nlentry.api.scopes.require``: else 403), and the handler runs:
 
 * by default, a synchronous ``handler(call) -> Response`` in one of the
@@ -46,7 +42,6 @@ colleague behind the same address who is logged in keeps working.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,12 +78,6 @@ class Call:
     request: Request
     fields: dict[str, Any]  # the body's (and form's) fields, without the credentials
     credentials: Credentials | None = None
-    counting: asyncio.Future | None = None  # the request's count, while under way
-
-    async def counted(self) -> None:
-        """Wait for the request's count to be in (429 when over the limit)."""
-        if self.counting is not None:
-            await self.counting
 
     # read from the request when asked for (the create path never reads most of them)
     @property
@@ -147,7 +136,6 @@ def authenticated(
             )
             arrival.limit_headers = await rate_limit(state, arrival.caller)
         if not on_loop:
-            await arrival.counted()
             response = await in_thread(state, _run, handler, write, request, state, arrival,
                                        scope)  # fmt: skip
             if response.status_code == 304:  # the client had the answer: no request counted
@@ -156,14 +144,10 @@ def authenticated(
                 if remaining is not None:  # the count given back shows in the answer
                     response.headers["X-RateLimit-Remaining"] = str(int(remaining) + 1)
             return response
-        call = Call(arrival.caller, None, state, request, arrival.fields, arrival.credentials,
-                    arrival.counting)  # fmt: skip
+        call = Call(arrival.caller, None, state, request, arrival.fields, arrival.credentials)
         try:
-            try:
-                scopes.require(scope, call.caller)
-                response = note_use(state, call.caller, await handler(call))
-            finally:  # the count first: over the limit, the answer is 429
-                await arrival.counted()
+            scopes.require(scope, call.caller)
+            response = note_use(state, call.caller, await handler(call))
         except APIError as error:
             response = answer_error(error)
         response.headers.update(arrival.limit_headers or {})
@@ -182,12 +166,6 @@ class Arrival:
     caller: Caller | None  # the token's owner, once known (at arrival: if the worker knew it)
     limit_headers: dict[str, str] | None  # once counted (at arrival: only a known caller is)
     address: str = ""  # the client's address, on which failed logins are counted
-    counting: asyncio.Task | None = None  # a known caller's count in Redis, under way
-
-    async def counted(self) -> None:
-        """The count, once in: its headers kept (429 raised when over the limit)."""
-        if self.counting is not None:
-            self.limit_headers = await self.counting
 
 
 async def arrive(request: Request, max_body_bytes: int | None = None) -> Arrival:
@@ -202,26 +180,20 @@ async def arrive(request: Request, max_body_bytes: int | None = None) -> Arrival
         in_headers, credentials = True, in_process
     else:
         in_headers, credentials = header_credentials(request.headers)
-    counting = None
     if in_headers:  # counted before the body is even read
-        caller, limit_headers, counting = await _known_and_counted(state, credentials)
+        caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:
             _refuse_known_refused_address(login_limiter, credentials, address)
-    try:
-        fields = await read_fields(request, max_body_bytes or state.max_body_bytes)
-    except BaseException:
-        if counting is not None:  # the count's answer first (429), then the body's
-            await counting
-        raise
+    fields = await read_fields(request, max_body_bytes or state.max_body_bytes)
     if not in_headers:
         credentials = credentials_from(request.headers, request.query_params, fields)
-        caller, limit_headers, counting = await _known_and_counted(state, credentials)
+        caller, limit_headers = await _known_and_counted(state, credentials)
         if caller is None:
             _refuse_known_refused_address(login_limiter, credentials, address)
     if credentials is None or not credentials.token:
         raise unauthorized()
     fields = {k: v for k, v in fields.items() if k not in ("token", "email")}
-    return Arrival(credentials, fields, caller, limit_headers, address, counting)
+    return Arrival(credentials, fields, caller, limit_headers, address)
 
 
 def client_address(request: Request) -> str:
@@ -254,17 +226,13 @@ def refuse_refused_address(state: Any, address: str | None) -> None:
 
 async def _known_and_counted(
     state: Any, credentials: Credentials | None
-) -> tuple[Caller | None, dict[str, str] | None, asyncio.Task | None]:
+) -> tuple[Caller | None, dict[str, str] | None]:
     """The caller this worker remembers for ``credentials``, and its rate-limit
-    headers once counted, or (counting in Redis) the count under way;
-    ``(None, None, None)`` for a token new to the worker."""
+    headers once counted; ``(None, None)`` for a token new to the worker."""
     caller = state.callers.get(credentials)
     if caller is None:
-        return None, None, None
-    limiter = state.limiter
-    if limiter is not None and limiter.uses_redis:  # a round trip: overlapped with the work
-        return caller, None, asyncio.ensure_future(rate_limit(state, caller))
-    return caller, await rate_limit(state, caller), None
+        return None, None
+    return caller, await rate_limit(state, caller)
 
 
 async def in_thread(state: Any, function: Callable, *args: Any) -> Any:

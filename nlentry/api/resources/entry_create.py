@@ -99,13 +99,11 @@ async def write_entries(call: Call, prepare: Callable[[Call], Awaitable[NewEntry
         try:
             entry = await prepare(call)
         except APIError:
-            await call.counted()  # over the limit: 429, not the refusal
             fresh = await in_thread(state, look_up_caller, state, credentials)  # 401 if revoked
             if fresh.catalog_versions == call.caller.catalog_versions:
                 raise
             call = replace(call, caller=fresh)  # parsed with an old catalog: again
             continue
-        await call.counted()  # nothing stored over the limit
         outcome = await store(state.db.entry_writer, entry)
         if outcome is REVOKED:
             state.callers.forget(credentials)

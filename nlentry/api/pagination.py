@@ -10,7 +10,6 @@ names it (or ``*``) is answered ``304`` without a body.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pydantic import Field
 from starlette.responses import JSONResponse, Response
 
 from nlentry.api.request.fields import FieldErrors, Page, PerPage, Strict
+from nlentry.etags import etag_matches, etag_of
 from nlentry.limits import MAX_PER_PAGE
 
 #: The orders of a list of time entries: a field, ``-`` first for descending.
@@ -76,24 +76,6 @@ def pagination(page: PageRequest, total: int) -> dict[str, Any]:
         "next_page": page.page + 1 if page.page < pages else None,
         "prev_page": page.page - 1 if page.page > 1 else None,
     }
-
-
-def etag_of(body: bytes) -> str:
-    """A strong ``ETag`` for the answer ``body``."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an ``If-None-Match`` header names ``etag`` (a weak comparison, as RFC 9110
-    says for it) or is ``*``."""
-    if not if_none_match:
-        return False
-    wanted = etag.removeprefix("W/")
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == wanted:
-            return True
-    return False
 
 
 def list_answer(headers: Mapping[str, str], content: Any) -> Response:

@@ -44,6 +44,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nlentry.etags import etag_matches
+
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEXTS = HERE / "texts"
@@ -194,16 +196,9 @@ def check() -> None:
 # --- answers ----------------------------------------------------------------
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 def _answer(request: Request, page_file: PageFile, cache_control: str) -> Response:
     headers = {**SECURITY_HEADERS, "Cache-Control": cache_control, "ETag": page_file.etag}
-    if _matches(request.headers.get("if-none-match"), page_file.etag):
+    if etag_matches(request.headers.get("if-none-match"), page_file.etag):
         return Response(status_code=304, headers=headers)
     body = b"" if request.method == "HEAD" else page_file.body
     answer = Response(body, media_type=page_file.media_type, headers=headers)

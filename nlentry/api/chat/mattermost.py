@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from nlentry.api.chat.gateway import converse
 from nlentry.api.chat.models import MattermostCommand, MattermostReply
-from nlentry.api.chat.respond import in_time, post_json
+from nlentry.api.chat.respond import field_text, in_time, poster
 from nlentry.api.errors import APIError, not_found, unauthorized
 from nlentry.api.operations import operation
 from nlentry.api.request.body import parse_urlencoded, read_body
@@ -55,38 +55,28 @@ async def mattermost(request: Request) -> Response:
     fields = parse_urlencoded(body)
     if not _verified(tokens, request, fields):
         raise unauthorized()
-    user = _text(fields, "user_id")
+    user = field_text(fields, "user_id")
     if not user:
         raise APIError(400, {"message": "not a slash command: user_id missing"})
-    delivery = _text(fields, "trigger_id") or _text(fields, "request_id")
-    incoming = Incoming(ChatUser("mattermost", _text(fields, "team_id"), user,
-                                 _text(fields, "channel_id")),
-                        _text(fields, "text"), delivery or _unique())  # fmt: skip
-    command = _text(fields, "command") or "/uren"
-    response_url = _text(fields, "response_url")
-
-    async def later(reply: Reply) -> None:
-        if response_url:
-            await post_json(response_url, _message(reply, command))
-
+    delivery = field_text(fields, "trigger_id") or field_text(fields, "request_id")
+    incoming = Incoming(ChatUser("mattermost", field_text(fields, "team_id"), user,
+                                 field_text(fields, "channel_id")),
+                        field_text(fields, "text"), delivery or _unique())  # fmt: skip
+    command = field_text(fields, "command") or "/uren"
+    later = poster(field_text(fields, "response_url"), lambda reply: _message(reply, command))
     reply = await in_time(converse(request, incoming), later)
     return JSONResponse(_message(reply or Reply("…"), command))
 
 
 def _verified(tokens: list[str], request: Request, fields: dict) -> bool:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    given = value.strip() if scheme.lower() == "token" else _text(fields, "token")
+    given = value.strip() if scheme.lower() == "token" else field_text(fields, "token")
     if not given:
         return False
     found = False
     for token in tokens:  # every token compared, so the time tells nothing
         found |= hmac.compare_digest(given.encode(), token.encode())
     return found
-
-
-def _text(fields: dict, name: str) -> str:
-    value = fields.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 def _unique() -> str:

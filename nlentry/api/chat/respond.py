@@ -52,6 +52,24 @@ def spawn(work: Awaitable[Any]) -> None:
     task.add_done_callback(_PENDING.discard)
 
 
+def field_text(fields: dict, name: str) -> str:
+    """A form field of a platform's request as text ("" when missing or not text)."""
+    value = fields.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def poster(response_url: str, render: Callable[[Reply], dict[str, Any]]
+           ) -> Callable[[Reply], Awaitable[None]]:  # fmt: skip
+    """What posts a reply, as ``render`` makes it, to a delivery's ``response_url`` (none
+    given: nothing)."""
+
+    async def post(reply: Reply) -> None:
+        if response_url:
+            await post_json(response_url, render(reply))
+
+    return post
+
+
 async def post_json(url: str, payload: dict[str, Any]) -> int | None:
     """POST ``payload`` to ``url``: the answer's status, or None when it failed."""
     try:

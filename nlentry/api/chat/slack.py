@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from nlentry.api.chat.gateway import converse
 from nlentry.api.chat.models import SlackCommand, SlackReply
-from nlentry.api.chat.respond import in_time, post_json, spawn
+from nlentry.api.chat.respond import field_text, in_time, poster, spawn
 from nlentry.api.errors import APIError, not_found, unauthorized
 from nlentry.api.operations import operation
 from nlentry.api.request.body import parse_urlencoded, read_body
@@ -57,20 +57,21 @@ async def slack(request: Request) -> Response:
     headers = {"X-Slack-No-Retry": "1"}
     if "payload" in fields:  # a button click
         incoming, response_url = _click(fields["payload"])
-        post = _poster(response_url)
+        post = poster(response_url, _message)
         reply = await in_time(converse(request, incoming), post)
         if reply is None:  # posted once it is ready
             return Response(status_code=200, headers=headers)
         spawn(post(reply))  # the message under the button is the one Slack shows
         return JSONResponse(_message(reply), headers=headers)
     incoming = Incoming(
-        ChatUser("slack", _text(fields, "team_id"), _text(fields, "user_id"),
-                 _text(fields, "channel_id")),
-        _text(fields, "text"), _text(fields, "trigger_id") or _fallback_delivery(request),
+        ChatUser("slack", field_text(fields, "team_id"), field_text(fields, "user_id"),
+                 field_text(fields, "channel_id")),
+        field_text(fields, "text"), field_text(fields, "trigger_id") or _fallback_delivery(request),
     )  # fmt: skip
     if not incoming.who.user:
         raise APIError(400, {"message": "not a slash command: user_id missing"})
-    reply = await in_time(converse(request, incoming), _poster(_text(fields, "response_url")))
+    reply = await in_time(converse(request, incoming),
+                          poster(field_text(fields, "response_url"), _message))  # fmt: skip
     if reply is None:
         return JSONResponse(_message(Reply("…")), headers=headers)
     return JSONResponse(_message(reply), headers=headers)
@@ -99,22 +100,9 @@ def _click(payload: object) -> tuple[Incoming, str]:
         raise APIError(400, {"message": "not a block_actions payload"}) from error
 
 
-def _text(fields: dict, name: str) -> str:
-    value = fields.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 def _fallback_delivery(request: Request) -> str:
     """A delivery without a ``trigger_id``: its signature is unique to its body and time."""
     return request.headers.get("x-slack-signature", "")[-64:]
-
-
-def _poster(response_url: str):
-    async def post(reply: Reply) -> None:
-        if response_url:
-            await post_json(response_url, _message(reply))
-
-    return post
 
 
 def _message(reply: Reply) -> dict:

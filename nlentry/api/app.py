@@ -21,6 +21,7 @@ from nlentry.api.middleware.api_version import ApiVersionMiddleware
 from nlentry.api.middleware.body_timeout import BodyTimeoutMiddleware, body_timeout_from_env
 from nlentry.api.middleware.cors import Cors, cors_origins_from_env, parse_origins
 from nlentry.api.middleware.json_suffix import JsonSuffixMiddleware
+from nlentry.api.middleware.load import Load, LoadMiddleware
 from nlentry.api.openapi.page import routes as docs_routes
 from nlentry.api.rate_limit import (
     RATE_LIMIT_ENV,
@@ -82,7 +83,8 @@ def create_app(
     check_page()  # the web page's files and texts build: a broken page stops the start
     db = Database(database_url)
     migrate(db.engine)
-    webhooks = DeliveryWorker(db)  # a bad NLENTRY_WEBHOOK_RETRY_BASE stops the start too
+    load = Load()  # this process's requests in flight: deliveries give them the CPU first
+    webhooks = DeliveryWorker(db, load=load)  # a bad NLENTRY_WEBHOOK_RETRY_BASE stops the start too
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -123,6 +125,7 @@ def create_app(
         middleware=[  # outermost first
             *cors,  # X-Api-Version on every answer, 500s and preflights included
             Middleware(ServerFaultMiddleware),  # 503/500 answered; the connection stays usable
+            Middleware(LoadMiddleware, load=load),
             Middleware(BodyTimeoutMiddleware, timeout=body_timeout),
             Middleware(JsonSuffixMiddleware),
         ],

@@ -20,6 +20,19 @@ it commits a few times a second however many events the API writes, instead
 of twice per entry writer batch (on SQLite every commit is a turn on the
 entries' write lock and an fsync). An event waits at most about that long more.
 
+Requests come first. A send costs the process's CPU (and the GIL) about what
+serving a small request does, so a worker that sent every event as fast as a
+busy API writes them would halve the requests it can answer. The worker
+therefore watches the process's load (``nlentry.api.middleware.load``): when
+requests were in flight more than ``BUSY_SHARE`` of the last
+``LOAD_WINDOW_SECONDS``, the process is busy, and the worker claims at most
+``BUSY_CLAIM_SIZE`` deliveries every ``BUSY_SPACING_SECONDS`` (16 a second)
+and records them as seldom: events keep flowing under any load, at a pace the
+requests hardly notice. Once the load eases, what gathered is sent at full speed: a claim that
+got all it asked for claims again as soon as half the sends are free. A
+process serving a team's everyday traffic is busy a few percent of the time,
+and sends each event within ``CLAIM_SPACING_SECONDS``.
+
 Each attempt ``POST``s ``{"id", "type", "created_at", "workspace_id",
 "user_id", "data"}`` (compact JSON, the same bytes on every attempt) with the
 Standard Webhooks headers ``webhook-id`` (the event's id), ``webhook-timestamp``
@@ -49,6 +62,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from nlentry import __version__
+from nlentry.api.middleware.load import Load
 from nlentry.api.webhook_urls import guarded_transport
 from nlentry.limits import WEBHOOK_TIMEOUT_SECONDS
 from nlentry.storage import webhook_deliveries, webhook_outbox
@@ -62,6 +76,15 @@ POLL_SECONDS = 0.5
 CLAIM_SPACING_SECONDS = 0.2
 RECORD_SPACING_SECONDS = 0.2
 MAX_IN_FLIGHT = 64
+#: Above this share of the last moment with requests in flight, the process is busy ...
+BUSY_SHARE = 0.5
+LOAD_WINDOW_SECONDS = 0.2
+#: ... and the worker claims (and records) this seldom, this many at a time: 16 sends a
+#: second, a few at once (a claim's sends all start together: the loop's CPU for each,
+#: in a row), and four writing transactions a second (on SQLite each is a turn on the
+#: entries' write lock and an fsync).
+BUSY_SPACING_SECONDS = 0.5
+BUSY_CLAIM_SIZE = 8
 #: A successful answer's body is read up to this much (and so its connection kept).
 DRAIN_BYTES = 64 * 1024
 DB_THREADS = 2
@@ -109,8 +132,13 @@ class DeliveryWorker:
 
     def __init__(self, db: Any, *, retry_base: float | None = None,
                  poll_seconds: float = POLL_SECONDS, max_in_flight: int = MAX_IN_FLIGHT,
-                 transport: httpx.AsyncBaseTransport | None = None):  # fmt: skip
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 load: Load | None = None):  # fmt: skip
         self.db = db
+        self.load = load  # the process's requests (None: never busy)
+        self.busy = False  # whether requests kept the process busy a moment ago
+        self._load_at = (load.clock() if load else 0.0, 0.0)  # when judged, and the busy seconds then
+        self._behind = False  # the last claim took all it asked for: more may be due
         self.retry_base = retry_base_from_env() if retry_base is None else retry_base
         self.poll_seconds = poll_seconds
         self.max_in_flight = max_in_flight
@@ -171,7 +199,14 @@ class DeliveryWorker:
             claimed_at = -CLAIM_SPACING_SECONDS
             try:
                 while not self._stopping:
-                    wait = claimed_at + CLAIM_SPACING_SECONDS - time.monotonic()
+                    self._judge_load()
+                    if self.busy:
+                        spacing, most = BUSY_SPACING_SECONDS, BUSY_CLAIM_SIZE
+                    elif self._behind:  # catching up: claim as soon as half the sends are free
+                        spacing, most = 0.0, self.max_in_flight
+                    else:
+                        spacing, most = CLAIM_SPACING_SECONDS, self.max_in_flight
+                    wait = claimed_at + spacing - time.monotonic()
                     if wait > 0:  # what arrives meanwhile goes in the next claim
                         await asyncio.sleep(wait)
                         continue
@@ -180,7 +215,9 @@ class DeliveryWorker:
                         await self._prune()
                     self._wake.clear()
                     pause = self.poll_seconds
-                    free = self.max_in_flight - len(self._in_flight)
+                    free = min(self.max_in_flight - len(self._in_flight), most)
+                    if self._behind and not self.busy and free < self.max_in_flight // 2:
+                        free = 0  # a claim for the many that the sends under way will free
                     if free > 0:
                         claimed_at = time.monotonic()
                         try:
@@ -189,6 +226,7 @@ class DeliveryWorker:
                         except Exception as error:  # noqa: BLE001 - logged, tried again shortly
                             self._log_fault("claiming webhook deliveries failed", error)
                             claimed, pause = [], FAULT_PAUSE_SECONDS
+                        self._behind = len(claimed) == free  # there may be more due
                         for due in claimed:
                             task = asyncio.create_task(self._deliver(client, due))
                             self._in_flight[task] = due
@@ -197,6 +235,17 @@ class DeliveryWorker:
                         await asyncio.wait_for(self._wake.wait(), pause)
             finally:
                 await self._finish()
+
+    def _judge_load(self) -> None:
+        """Whether the process is ``busy``: requests in flight more than ``BUSY_SHARE`` of
+        the last ``LOAD_WINDOW_SECONDS`` or so (judged again once that has passed)."""
+        if self.load is None:
+            return
+        now, busy = self.load.clock(), self.load.busy_seconds()
+        then, busy_then = self._load_at
+        if now - then >= LOAD_WINDOW_SECONDS:
+            self.busy = busy - busy_then > BUSY_SHARE * (now - then)
+            self._load_at = (now, busy)
 
     def _log_fault(self, what: str, error: Exception) -> None:
         """A fault of the store once per outage, in a line (as the API logs them); any
@@ -262,7 +311,8 @@ class DeliveryWorker:
         not once a send (on SQLite each commit is a turn on the entries' write lock)."""
         try:
             while self._to_record:
-                wait = self._recorded_at + RECORD_SPACING_SECONDS - time.monotonic()
+                spacing = BUSY_SPACING_SECONDS if self.busy else RECORD_SPACING_SECONDS
+                wait = self._recorded_at + spacing - time.monotonic()
                 if wait > 0 and not self._stopping:  # the sends finishing meanwhile go too
                     await asyncio.sleep(wait)
                 self._recorded_at = time.monotonic()

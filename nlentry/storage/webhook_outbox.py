@@ -59,13 +59,15 @@ AND (s.user_id = actor.id OR (s.all_users AND owner.role = 'admin'))
 ORDER BY s.id
 """
 _EVENT_COLUMNS = ("uid", "workspace_id", "user_id", "type", "entry_id", "payload", "created_at")
-_INSERT_EVENT = (
-    f"INSERT INTO webhook_events ({', '.join(_EVENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)}) RETURNING id"
-)
+_INSERT_EVENTS = f"INSERT INTO webhook_events ({', '.join(_EVENT_COLUMNS)}) VALUES"
+_EVENT_ROW = f"({', '.join('?' for _ in _EVENT_COLUMNS)})"
 _DELIVERY_COLUMNS = ("event_id", "subscription_id", "entry_id", "status", "attempts",
                      "next_attempt_at", "created_at")  # fmt: skip
+_INSERT_DELIVERIES = f"INSERT INTO webhook_deliveries ({', '.join(_DELIVERY_COLUMNS)}) VALUES"
 _DELIVERY_ROW = f"({', '.join('?' for _ in _DELIVERY_COLUMNS)})"
+#: Rows (events, or deliveries) written by one statement at most: 7 values each, well
+#: within SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,6 @@ class EventSQL:
         if dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(f"the webhook outbox does not know {dialect.name}")
         self._placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-        self._insert_event = self._sql(_INSERT_EVENT)
         events = WebhookEvent.__table__
         self._payload = _processor(events, "payload", dialect)
         self._datetime = _processor(events, "created_at", dialect)
@@ -134,30 +135,48 @@ class EventSQL:
         if not wanted:
             return 0
         now = now or utcnow()
-        written = 0
+        writes = []
         for item in events:
             targets = [(subscription, workspace) for subscription, workspace, types
                        in wanted.get(item.user_id, ()) if wants(types, item.type)]  # fmt: skip
             if targets:
-                written += len(self.write(cursor, item, targets[0][1],
-                                          [subscription for subscription, _ in targets], now))
-        return written
+                writes.append((item, targets[0][1], [subscription for subscription, _ in targets]))
+        return len(self.write_many(cursor, writes, now))
 
     def write(self, cursor, item: Event, workspace_id: int, subscription_ids: list[int],
               now: dt.datetime) -> list[int]:  # fmt: skip
         """One event row and a pending delivery of it to each of ``subscription_ids``:
         the deliveries' ids (in no particular order)."""
+        return self.write_many(cursor, [(item, workspace_id, subscription_ids)], now)
+
+    def write_many(self, cursor, writes: list[tuple[Event, int, list[int]]],
+                   now: dt.datetime) -> list[int]:  # fmt: skip
+        """``write`` for each ``(event, workspace id, subscription ids)``, in a few
+        statements however many there are (a multi-row ``INSERT`` of the events, then
+        one of their deliveries, ``CHUNK`` rows at a time): inside the entry writer's
+        transaction every statement is a wait for the GIL while the lock is held. The
+        deliveries' ids (in no particular order)."""
         stamp = self._datetime(now)
-        cursor.execute(self._insert_event, (new_event_uid(), workspace_id, item.user_id,
-                                            item.type, item.entry_id,
-                                            self._payload(item.payload()), stamp))  # fmt: skip
-        event_id = cursor.fetchone()[0]
-        rows = [(event_id, subscription, item.entry_id, PENDING, 0, stamp, stamp)
-                for subscription in subscription_ids]  # fmt: skip
-        cursor.execute(self._sql(f"INSERT INTO webhook_deliveries ({', '.join(_DELIVERY_COLUMNS)}) "
-                                 f"VALUES {', '.join([_DELIVERY_ROW] * len(rows))} RETURNING id"),
-                       [value for row in rows for value in row])  # fmt: skip
-        return [row[0] for row in cursor.fetchall()]
+        delivery_ids: list[int] = []
+        for at in range(0, len(writes), CHUNK):
+            chunk = writes[at:at + CHUNK]
+            uids = [new_event_uid() for _ in chunk]
+            values = [value for uid, (item, workspace_id, _) in zip(uids, chunk, strict=True)
+                      for value in (uid, workspace_id, item.user_id, item.type, item.entry_id,
+                                    self._payload(item.payload()), stamp)]  # fmt: skip
+            cursor.execute(self._sql(f"{_INSERT_EVENTS} {', '.join([_EVENT_ROW] * len(chunk))} "
+                                     "RETURNING id, uid"), values)  # fmt: skip
+            event_ids = {uid: event_id for event_id, uid in cursor.fetchall()}
+            rows = [(event_ids[uid], subscription, item.entry_id, PENDING, 0, stamp, stamp)
+                    for uid, (item, _, subscription_ids) in zip(uids, chunk, strict=True)
+                    for subscription in subscription_ids]  # fmt: skip
+            for start in range(0, len(rows), CHUNK):  # an event may have many subscribers
+                part = rows[start:start + CHUNK]
+                cursor.execute(self._sql(f"{_INSERT_DELIVERIES} "
+                                         f"{', '.join([_DELIVERY_ROW] * len(part))} RETURNING id"),
+                               [value for row in part for value in row])  # fmt: skip
+                delivery_ids += [row[0] for row in cursor.fetchall()]
+        return delivery_ids
 
 
 def wants(types: list[str], type: str) -> bool:

@@ -26,7 +26,7 @@ from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
 from nlentry.api.app import create_app
-from nlentry.api.webhook_delivery import RETRY_BASE_ENV
+from nlentry.api.webhook_delivery import BUSY_CLAIM_SIZE, RETRY_BASE_ENV
 from nlentry.api.webhook_urls import ALLOW_PRIVATE_ENV
 from nlentry.storage.webhook_deliveries import FAILING_REASON, GONE_REASON, MAX_ATTEMPTS
 from tests.support.api_fixtures import add_account
@@ -91,7 +91,13 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # the senders' many connections at once: with the default backlog of 5 a burst
+            # of sends from two workers overflows it, and a connection the kernel dropped
+            # is a failed attempt (ReadError), retried: an attempt more than events
+            request_queue_size = 128
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                          daemon=True).start()  # a stop waits at most one poll
         return self
@@ -397,3 +403,48 @@ def test_a_server_killed_between_commit_and_delivery_delivers_after_restart(
     assert len(received) == 6  # each once: nothing had reached the receiver before the kill
     for r in received:
         verified(secret, r)
+
+
+def test_a_busy_process_sends_a_few_events_at_a_time_and_the_rest_once_it_eases(
+        make_app, receiver):
+    """While requests keep the process busy, each claim takes at most
+    ``BUSY_CLAIM_SIZE`` deliveries (events still flow, a few at a time); once the load
+    eases, what gathered is claimed in full and every event arrives once. (The third
+    claim made while busy waits at a gate until the load has eased, so that what the
+    test sees does not depend on how fast the machine is.)"""
+    app = make_app()
+    worker = app.state.webhooks
+    made = 60  # more than the busy claims before and just after the load eases
+    claims: list[tuple[bool, int, int]] = []  # (busy, asked, got)
+    claim, gate, at_gate = worker._claim, threading.Event(), threading.Event()
+
+    def recording(limit: int):
+        busy = worker.busy
+        if busy and sum(1 for was_busy, _, got in claims if was_busy and got) >= 2:
+            at_gate.set()
+            gate.wait(DEADLINE)
+        got = claim(limit)
+        claims.append((busy, limit, len(got)))
+        return got
+
+    worker._claim = recording
+    receiver.start()
+    with TestClient(app) as client:
+        alice = add_account(app, "alice@acme.nl")
+        subscribe(client, alice, receiver.url, events=["time_entry.created"])
+        client.portal.call(worker.load.enter)  # a request that stays in flight: busy
+        wait_until(lambda: worker.busy, "the worker finds the process busy")
+        for n in range(made):
+            answer = client.post(ENTRIES, data={"body": f"{n + 1} minuten werk"},
+                                 headers=alice.headers)  # fmt: skip
+            assert answer.status_code == 201, answer.text
+        wait_until(at_gate.is_set, "two claims made while busy")
+        sent_while_busy = sum(got for _, _, got in claims)
+        wait_until(lambda: receiver.count() == sent_while_busy, "their events sent")
+        assert all(busy and asked <= BUSY_CLAIM_SIZE for busy, asked, got in claims if got)
+        assert 2 <= sent_while_busy <= 2 * BUSY_CLAIM_SIZE
+        client.portal.call(worker.load.leave)  # the load eases
+        gate.set()
+        wait_until(lambda: receiver.count() == made, "every event, once the load eased")
+    assert any(not busy and asked > BUSY_CLAIM_SIZE and got for busy, asked, got in claims)
+    assert len({r.id for r in receiver.all()}) == made

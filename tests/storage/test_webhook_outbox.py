@@ -13,7 +13,7 @@ from nlentry.storage.models import utcnow
 from nlentry.storage.queries.webhooks import create_subscription
 from nlentry.storage.webhook_deliveries import Attempt
 from nlentry.storage.webhook_models import WebhookDelivery, WebhookEvent, WebhookSubscription
-from nlentry.storage.webhook_outbox import Event, EventSQL
+from nlentry.storage.webhook_outbox import CHUNK, Event, EventSQL
 
 
 def subscribe(app, account, **values):
@@ -68,6 +68,24 @@ def test_a_raw_cursor_writes_only_what_a_subscription_wants(app, alice, bob, car
     assert raw_emit(app, [Event(bob.id, "time_entry.deleted", {"id": 2}, 2)],
                     commit=False) == 1
     assert len(stored(app)) == 2  # rolled back: no event
+
+
+def test_more_events_than_a_statement_takes_each_get_their_deliveries(app, alice, bob):
+    """A batch larger than ``CHUNK`` (an import's) is written in several statements; each
+    event gets its own row and one delivery per subscription that wants it."""
+    first = subscribe(app, alice, events=["*"], all_users=True)
+    second = subscribe(app, bob, events=["time_entry.created"])
+    events = [Event(bob.id if n % 2 else alice.id, "time_entry.created", {"id": n}, n)
+              for n in range(CHUNK + 7)]  # fmt: skip
+    odd = (CHUNK + 7) // 2  # bob's: alice's subscription and his own
+    assert raw_emit(app, events) == CHUNK + 7 + odd
+    assert [row[2] for row in stored(app)] == list(range(CHUNK + 7))
+    with app.state.db.read() as session:
+        d, e = WebhookDelivery, WebhookEvent
+        rows = session.execute(select(e.entry_id, d.subscription_id)
+                               .join(e, e.id == d.event_id)).all()  # fmt: skip
+    wanted = {(n, first) for n in range(CHUNK + 7)} | {(n, second) for n in range(1, CHUNK + 7, 2)}
+    assert sorted(rows) == sorted(wanted)
 
 
 def claim_all(app):

@@ -12,6 +12,7 @@ they are). The tables are those of ``nlentry.storage.models``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
@@ -69,6 +70,11 @@ class EntrySQL:
         self._record_answer = self._sql(_RECORD_ANSWER)
         self._entry_values = _converter(TimeEntry.__table__, ENTRY_COLUMNS, dialect)
         self._datetime = _processor(IdempotencyKey.__table__, "created_at", dialect)
+        dbapi = dialect.loaded_dbapi  # the driver's module: its DB-API exception classes
+        self._statement_errors = tuple(
+            getattr(dbapi, name) for name in ("IntegrityError", "DataError", "ProgrammingError")
+            if dbapi is not None and hasattr(dbapi, name)
+        )  # fmt: skip
 
     def _sql(self, sql: str) -> str:
         return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
@@ -78,14 +84,27 @@ class EntrySQL:
         if self._begin is not None:
             cursor.execute(self._begin)
 
-    def live_tokens(self, cursor, token_ids: Iterable[int],
-                    now: dt.datetime) -> dict[int, tuple[int, int]]:  # fmt: skip
-        """Live (not revoked, not expired at ``now``) token id -> its (workspace, user)
-        catalog versions."""
+    def pipeline(self, connection) -> contextlib.AbstractContextManager:
+        """Around a transaction on ``connection`` (the pool's DB-API connection): on
+        PostgreSQL psycopg's pipeline mode, where a statement is sent at once and its
+        result waited for only when it is read, so statements sent one after another
+        and read together share a round trip (the transaction's ``BEGIN`` rides with
+        the first); on SQLite, nothing (a statement is a call in this process)."""
+        if self._sqlite:
+            return contextlib.nullcontext()
+        return connection.driver_connection.pipeline()
+
+    def ask_live_tokens(self, cursor, token_ids: Iterable[int], now: dt.datetime) -> None:
+        """Send the query ``read_live_tokens`` reads."""
         ids = sorted(token_ids)
         sql = _LIVE_TOKENS.format(now=self._placeholder,
                                   ids=", ".join(self._placeholder for _ in ids))  # fmt: skip
         cursor.execute(sql, [self._datetime(now), *ids])
+
+    @staticmethod
+    def read_live_tokens(cursor) -> dict[int, tuple[int, int]]:
+        """Live (not revoked, not expired at ``now``) token id -> its (workspace, user)
+        catalog versions."""
         return {token_id: (workspace, user) for token_id, workspace, user in cursor.fetchall()}
 
     def insert_entry(self, cursor, row: dict[str, Any]) -> int:
@@ -93,7 +112,13 @@ class EntrySQL:
         return cursor.fetchone()[0]
 
     def insert_entries(self, cursor, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert ``rows``: their new ids, in order.
+        """Insert ``rows``: their new ids, in order (``send_entries``, then its ids)."""
+        return self.send_entries(cursor, rows)()
+
+    def send_entries(self, cursor, rows: list[dict[str, Any]]) -> Callable[[], list[int]]:
+        """Insert ``rows``; what it gives reads their new ids, in order: on PostgreSQL
+        in pipeline mode as late as the commit (nothing else may run on ``cursor``
+        before they are read), so that the inserts and the commit share a round trip.
 
         On SQLite in one statement per ``_SQLITE_ROWS_PER_INSERT`` rows: the
         driver lets go of the GIL for every statement and every row fetched,
@@ -115,16 +140,18 @@ class EntrySQL:
         statement gains nothing) and 0.4 s on PostgreSQL (``bench/import_bench.py``).
         """
         if not rows:
-            return []
+            return list
         if not self._sqlite:
-            if len(rows) == 1:
-                return [self.insert_entry(cursor, rows[0])]
             cursor.executemany(self._insert_entry, [self._entry_values(row) for row in rows],
                                returning=True)  # fmt: skip
-            ids = [cursor.fetchone()[0]]
-            while cursor.nextset():
-                ids.append(cursor.fetchone()[0])
-            return ids
+
+            def read() -> list[int]:
+                ids = [cursor.fetchone()[0]]
+                while cursor.nextset():
+                    ids.append(cursor.fetchone()[0])
+                return ids
+
+            return read
         ids: list[int] = []
         for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
             chunk = rows[start:start + _SQLITE_ROWS_PER_INSERT]
@@ -132,7 +159,14 @@ class EntrySQL:
                            [value for row in chunk for value in self._entry_values(row)])  # fmt: skip
             last = cursor.lastrowid
             ids.extend(range(last - len(chunk) + 1, last + 1))
-        return ids
+        return lambda: ids
+
+    def failed_statement(self, error: BaseException) -> bool:
+        """Whether ``error``, raised by a commit, is a statement's (refused by the
+        database: the transaction cannot have committed), not the commit's own. In
+        pipeline mode a statement's error is raised where its round trip is waited
+        for: at the commit, when the commit rode with it."""
+        return isinstance(error, self._statement_errors)
 
     def claim_key(self, cursor, user_id: int, key: str, request_hash: str,
                   now: dt.datetime, keep_for: dt.timedelta) -> int | None:  # fmt: skip

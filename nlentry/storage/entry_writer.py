@@ -43,9 +43,11 @@ and the writer writes the events of every row the transaction inserted,
 and a rolled-back one has none: when a batch fails, its events go with it,
 and each submission tried again alone writes its own in its own
 transaction. A replayed key (``Claimed``) inserts nothing and emits nothing.
-When nobody subscribed, that is one query per batch, and nothing is written;
-on PostgreSQL the batch's events take three round trips, whatever its size
-(``nlentry.storage.entry_events``).
+When nobody subscribed, that is one query per batch, sent with the tokens'
+query, and nothing is written; otherwise the batch's events take two
+statements, whatever its size (``EventSQL.write_many``). On PostgreSQL the
+transaction runs in psycopg's pipeline mode (``EntrySQL.pipeline``): a batch
+nobody subscribed to takes two round trips and the commit's.
 
 Entries arrive while a commit is running, so the batch grows with the load
 without any waiting on purpose. Nothing here knows about HTTP or JSON: each
@@ -68,10 +70,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from nlentry.storage.entry_events import CreatedEvents
 from nlentry.storage.entry_sql import ENTRY_COLUMNS, EntrySQL
 from nlentry.storage.models import utcnow
-from nlentry.storage.webhook_outbox import Event, notify
+from nlentry.storage.webhook_outbox import Event, EventSQL, notify
 
 logger = logging.getLogger("nlentry.storage")
 
@@ -234,7 +235,7 @@ class EntryWriter:
         self.noticed = noticed or (lambda error: False)
         self.wrote = wrote or (lambda: None)
         self._sql = EntrySQL(engine.dialect)
-        self._events = CreatedEvents(engine.dialect)
+        self._events = EventSQL(engine.dialect)
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self.batches = 0  # committed transactions, for tests and figures
@@ -354,17 +355,26 @@ class _Worker:
                 try:
                     if self._connection is None:
                         self._connection = self._engine.raw_connection()
-                    cursor = self._connection.cursor()
-                    self._sql.begin(cursor)
-                    outcomes, inserted = self._write_in(cursor, entries)
+                    with self._sql.pipeline(self._connection):
+                        cursor, side = self._connection.cursor(), self._connection.cursor()
+                        self._sql.begin(cursor)
+                        outcomes, inserted = self._write_in(cursor, side, entries)
+                        try:
+                            self._connection.commit()
+                        except Exception as error:
+                            if self._sql.failed_statement(error):
+                                raise  # refused before the commit: like any failed statement
+                            raise _CommitFailed from error
+                        try:  # committed: whatever fails now, nothing may be written again
+                            plain = inserted()  # on PostgreSQL, came with the commit
+                        except Exception as error:
+                            raise _CommitFailed from error
+                except _CommitFailed:
+                    self._drop_connection()
+                    raise
                 except BaseException:
                     self._drop_connection()  # a failed write discards its connection
                     raise
-                try:
-                    self._connection.commit()
-                except Exception as error:
-                    self._drop_connection()
-                    raise _CommitFailed from error
         except _CommitFailed as error:
             self._writer.noticed(error.__cause__)
             raise
@@ -375,18 +385,28 @@ class _Worker:
         self._writer.wrote()
         if self._emitted:
             notify()
-        for i, ids in inserted:  # answered once the lock is given back
+        for i, ids in plain:  # answered once the lock is given back
             answer = entries[i].answer
             outcomes[i] = Stored(answer.status, answer.body(ids))
         self._writer.batches += 1
         return outcomes
 
-    def _write_in(self, cursor, entries: list[NewEntry]) -> tuple[list, list[tuple[int, list]]]:
-        """The batch's statements: the outcomes known so far, and (index, ids) of the
-        submissions without a key (their new rows' ids, in order); then the webhook
-        events of every row inserted."""
+    def _write_in(self, cursor, side, entries: list[NewEntry]
+                  ) -> tuple[list, Callable[[], list[tuple[int, list]]]]:  # fmt: skip
+        """The batch's statements: the outcomes known so far, and what reads the (index,
+        ids) of the submissions without a key (their new rows' ids, in order); then the
+        webhook events of every row inserted.
+
+        Three round trips on PostgreSQL when nobody subscribed to the batch's users
+        (``BEGIN``, the tokens' and the subscriptions' queries; the inserts with the
+        commit), instead of one a statement: each is a wait for the database, and on a
+        busy machine for the GIL after it, while the batch's requests wait."""
         self._emitted = 0
-        live = self._sql.live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
+        self._sql.ask_live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
+        asked = self._events.ask_wanted(side, {entry.user_id for entry in entries
+                                               if entry.event_data})  # fmt: skip
+        live = self._sql.read_live_tokens(cursor)
+        wanted = self._events.read_wanted(side) if asked else {}
         outcomes: list[Outcome | None] = [None] * len(entries)
         plain: list[int] = []
         keyed: list[int] = []
@@ -401,29 +421,38 @@ class _Worker:
             else:
                 keyed.append(i)
         # every row of the plain entries and groups in one go; each gets its own ids back
-        ids = self._sql.insert_entries(cursor, [row for i in plain for row in entries[i].rows])
-        inserted: list[tuple[int, list]] = []
-        at = 0
-        for i in plain:
-            count = len(entries[i].rows)
-            inserted.append((i, ids[at:at + count]))
-            at += count
-        written = [(entries[i], ids) for i, ids in inserted]
+        read_ids = self._sql.send_entries(cursor, [row for i in plain for row in entries[i].rows])
+
+        def inserted(ids: list[int]) -> list[tuple[int, list]]:
+            made, at = [], 0
+            for i in plain:
+                count = len(entries[i].rows)
+                made.append((i, ids[at:at + count]))
+                at += count
+            return made
+
+        if not keyed and not wanted:  # nothing more to send: the ids come with the commit
+            return outcomes, lambda: inserted(read_ids())
+        plain_inserted = inserted(read_ids())
+        written = [(entries[i], ids) for i, ids in plain_inserted]
         # in key order, so that two batches on PostgreSQL cannot wait on each other
         for i in sorted(keyed, key=lambda i: (entries[i].user_id, entries[i].key)):
             outcomes[i] = self._write_keyed(cursor, entries[i], written)  # answer kept with it
-        self._emit_created(cursor, written)
-        return outcomes, inserted
+        if wanted:
+            self._emit_created(cursor, written, wanted)
+        return outcomes, lambda: plain_inserted
 
-    def _emit_created(self, cursor, written: list[tuple[NewEntry, list[int]]]) -> None:
+    def _emit_created(self, cursor, written: list[tuple[NewEntry, list[int]]],
+                      wanted: dict) -> None:  # fmt: skip
         """The ``time_entry.created`` events of the rows ``written`` (submission, its new
-        ids), in this transaction: one query for the batch's subscriptions."""
+        ids), in this transaction, for the subscriptions ``wanted`` (of the batch's users,
+        read with its tokens)."""
         events = [Event(entry.user_id, "time_entry.created",
                         functools.partial(_with_id, data, entry_id), entry_id)
                   for entry, ids in written if entry.event_data
                   for data, entry_id in zip(entry.event_data, ids, strict=True)]  # fmt: skip
         if events:
-            self._emitted += self._events.emit(cursor, events)
+            self._emitted += self._events.emit_many(cursor, events, wanted=wanted)
 
     def _write_keyed(self, cursor, entry: NewEntry,
                      written: list[tuple[NewEntry, list[int]]]) -> Outcome:  # fmt: skip

@@ -107,10 +107,17 @@ class EventSQL:
     def wanted(self, cursor, user_ids: Iterable[int]) -> dict[int, list[tuple[int, int, list]]]:
         """Acting user id -> ``(subscription id, workspace id, events)`` of every active
         subscription that carries that user's events."""
+        return self.read_wanted(cursor) if self.ask_wanted(cursor, user_ids) else {}
+
+    def ask_wanted(self, cursor, user_ids: Iterable[int]) -> bool:
+        """Send the query ``read_wanted`` reads; False (nothing sent, nobody to ask
+        for) when ``user_ids`` is empty."""
         ids = sorted(set(user_ids))
-        if not ids:
-            return {}
-        cursor.execute(_WANTED.format(ids=", ".join(self._placeholder for _ in ids)), ids)
+        if ids:
+            cursor.execute(_WANTED.format(ids=", ".join(self._placeholder for _ in ids)), ids)
+        return bool(ids)
+
+    def read_wanted(self, cursor) -> dict[int, list[tuple[int, int, list]]]:
         found: dict[int, list[tuple[int, int, list]]] = {}
         for actor, subscription, workspace, events in cursor.fetchall():
             events = self._events_of(events) if isinstance(events, str | bytes) else events
@@ -122,16 +129,19 @@ class EventSQL:
         """Write the event for every subscription that wants it: the deliveries written."""
         return self.emit_many(cursor, [Event(user_id, type, data, entry_id)], now)
 
-    def emit_many(self, cursor, events: Iterable[Event], now: dt.datetime | None = None) -> int:
+    def emit_many(self, cursor, events: Iterable[Event], now: dt.datetime | None = None,
+                  wanted: dict[int, list[tuple[int, int, list]]] | None = None) -> int:  # fmt: skip
         """``emit`` for each of ``events`` (in their order, which is the order their
-        deliveries keep for one entry), with one query for the subscriptions."""
+        deliveries keep for one entry), with one query for the subscriptions (none
+        when the caller read them already: ``wanted``, for all the events' users)."""
         events = list(events)
         for item in events:
             if item.type not in EVENT_TYPES:  # a ping goes to one subscription, never here
                 raise ValueError(f"no such webhook event type: {item.type!r}")
         if not events:
             return 0
-        wanted = self.wanted(cursor, (item.user_id for item in events))
+        if wanted is None:
+            wanted = self.wanted(cursor, (item.user_id for item in events))
         if not wanted:
             return 0
         now = now or utcnow()

@@ -224,8 +224,9 @@ def test_event_data_must_match_the_rows(alice):
 
 
 def test_the_writers_way_writes_the_outboxs_rows(app, client, alice, bob, monkeypatch):
-    """``CreatedEvents.emit`` (pipelined on PostgreSQL) and ``EventSQL.emit_many`` write the
-    same rows: events in order, a delivery to each subscription that wants each one."""
+    """``EventSQL.emit_many`` given the subscriptions read beforehand on another cursor (the
+    writer's way: read with the batch's tokens) and reading them itself write the same
+    rows: events in order, a delivery to each subscription that wants each one."""
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     for account, data in ((alice, {}), (alice, {"all_users": True}),
                           (bob, {"events": ["time_entry.created"]}),
@@ -241,15 +242,18 @@ def test_the_writers_way_writes_the_outboxs_rows(app, client, alice, bob, monkey
                                      lambda n=n: {"id": offset + n, "n": n}, offset + n)
                 for n, user in enumerate((alice, bob, alice, bob, bob))]  # fmt: skip
 
-    from nlentry.storage.entry_events import CreatedEvents
-
     engine = app.state.db.engine
+    sql = webhook_outbox.EventSQL(engine.dialect)
     written = []
-    for offset, emit in ((100, webhook_outbox.EventSQL(engine.dialect).emit_many),
-                         (200, CreatedEvents(engine.dialect).emit)):  # fmt: skip
+    for offset, read_first in ((100, False), (200, True)):
         connection = engine.raw_connection()
         try:
-            written.append(emit(connection.cursor(), made(offset), now))
+            cursor, side = connection.cursor(), connection.cursor()
+            wanted = None
+            if read_first:
+                assert sql.ask_wanted(side, {alice.id, bob.id})
+                wanted = sql.read_wanted(side)
+            written.append(sql.emit_many(cursor, made(offset), now, wanted=wanted))
             connection.commit()
         finally:
             connection.close()

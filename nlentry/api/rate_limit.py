@@ -39,7 +39,9 @@ Counting a token never blocks the event loop it runs on
   the windows' ends, and the hits that arrive while a call is under way go
   together in the next one. That takes less than half the loop's CPU that
   ``limits.aio``'s Redis storage takes for the same hit (a call per item and a
-  ``TTL``: three round trips for the default). Its connections belong to one event loop: a
+  ``TTL``: three round trips for the default). Where every item allows many
+  hits, they are counted in leases, a block at a time (``RedisCounts``: a
+  round trip per lease, not per hit; never past an amount). Its connections belong to one event loop: a
   limiter used from another loop (a test client runs one per request) opens
   its own for that loop.
 

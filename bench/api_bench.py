@@ -12,7 +12,8 @@ In one run, on loopback only, each server alone on the machine in turn:
 1. ``nlentry serve --workers 2`` on SQLite in a temp dir (a user made with
    ``nlentry user add``, the example catalog created through the API, the rate
    limit lifted with ``NLENTRY_RATE_LIMIT``, a ``limits`` expression: every item
-   of it is still counted on each request), loaded by wrk with realistic
+   of it is still counted on each request; on Redis, as for any limit this
+   large, in leases of 256 hits, a round trip per lease), loaded by wrk with realistic
    sentences (form bodies ``body=...``, ``X-Api-Key: EMAIL:TOKEN``);
 2. a bare Starlette app, 2 uvicorn workers (uvloop, httptools), whose one
    endpoint inserts one row into SQLite with the same settings as nlentry

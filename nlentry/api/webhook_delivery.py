@@ -27,11 +27,12 @@ therefore watches the process's load (``nlentry.api.middleware.load``): when
 requests were in flight more than ``BUSY_SHARE`` of the last
 ``LOAD_WINDOW_SECONDS``, the process is busy, and the worker claims at most
 ``BUSY_CLAIM_SIZE`` deliveries every ``BUSY_SPACING_SECONDS`` (16 a second)
-and records them as seldom: events keep flowing under any load, at a pace the
-requests hardly notice. Once the load eases, what gathered is sent at full speed: a claim that
-got all it asked for claims again as soon as half the sends are free. A
-process serving a team's everyday traffic is busy a few percent of the time,
-and sends each event within ``CLAIM_SPACING_SECONDS``.
+and records them as seldom: events keep flowing under any load, at a pace
+the requests hardly notice. Once the load eases, what gathered is sent at
+full speed: a claim that got all it asked for claims again as soon as half
+the sends are free. A process serving a team's everyday traffic is busy a
+few percent of the time, and sends each event within
+``CLAIM_SPACING_SECONDS``.
 
 Each attempt ``POST``s ``{"id", "type", "created_at", "workspace_id",
 "user_id", "data"}`` (compact JSON, the same bytes on every attempt) with the

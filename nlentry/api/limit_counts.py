@@ -105,6 +105,11 @@ class MemoryCounts:
         return len(self._windows)
 
 
+def _retrieved(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 def lease_size(amounts: list[int]) -> int:
     """Hits one lease of keys with these amounts takes: 1 (no lease: each hit counted in
     Redis) unless every amount is at least ``2 * LEASE_SHARE``."""
@@ -167,7 +172,7 @@ class RedisCounts:
             redis.exceptions.RedisError, OSError, TimeoutError)  # fmt: skip
         self._waiting: list[tuple[list[str], list[int], asyncio.Future]] = []
         self._leases: dict[tuple[str, ...], _Lease] = {}
-        self._leasing: dict[tuple[str, ...], asyncio.Future] = {}  # leases under way
+        self._leasing: dict[tuple[str, ...], asyncio.Task] = {}  # leases under way (held)
         self._flushing = False
         self._flusher: asyncio.Task | None = None  # held, so that it is not collected
 
@@ -187,28 +192,36 @@ class RedisCounts:
                 lease.used += 1
                 return [(count + lease.used, end - now)
                         for count, end in zip(lease.counts, lease.ends, strict=True)]  # fmt: skip
-            under_way = self._leasing.get(token)
-            if under_way is None:
-                break
-            await asyncio.shield(under_way)  # the lease another hit asked for, then its share
-        done = self._leasing[token] = loop.create_future()
+            leasing = self._leasing.get(token)
+            if leasing is None:  # a task of its own: the lease is kept if this hit is cancelled
+                leasing = self._leasing[token] = loop.create_task(
+                    self._lease(token, keys, periods, amounts, size))
+                leasing.add_done_callback(_retrieved)  # no warning if every hit went away
+            refused = await asyncio.shield(leasing)  # its error, if it failed, is every hit's
+            if refused is not None:  # none of the lease fits: each waiting hit is refused
+                return refused
+
+    async def _lease(self, token: tuple[str, ...], keys: list[str], periods: list[float],
+                     amounts: list[int], size: int) -> list[tuple[int, float]] | None:
+        """Count a lease of ``size`` hits of ``keys`` in Redis and keep it for the hits
+        that follow: None, or the counts of a refusal."""
         try:
+            started = asyncio.get_running_loop().time()  # the windows end no later than this
             counted = await self._count(keys, periods, amounts, size)
-            now = loop.time()
-            granted = min(min(size, amount - (count - size))
-                          for (count, _), amount in zip(counted, amounts, strict=False))  # fmt: skip
-            if len(counted) < len(keys):  # refused (none of the lease fits): as a hit would be
+            if len(counted) < len(keys):  # refused by an item before the last
                 return counted
-            lease = _Lease([count - size for count, _ in counted],
-                           [now + left for _, left in counted], granted - 1)  # fmt: skip
-            lease.used = 1
-            self._leases[token] = lease
+            granted = min(min(size, amount - (count - size))
+                          for (count, _), amount in zip(counted, amounts, strict=True))  # fmt: skip
+            if granted <= 0:  # refused by the last (none of the lease fits)
+                return counted
+            self._leases[token] = _Lease([count - size for count, _ in counted],
+                                         [started + left for _, left in counted], granted)
             if len(self._leases) > 4 * MAX_LEASE:  # ended leases go as the table grows
-                self._leases = {key: one for key, one in self._leases.items() if one.live(now)}
-            return [(count - size + 1, left) for count, left in counted]
+                self._leases = {key: one for key, one in self._leases.items()
+                                if one.live(started)}  # fmt: skip
+            return None
         finally:
             del self._leasing[token]
-            done.set_result(None)
 
     async def _count(self, keys: list[str], periods: list[float], amounts: list[int],
                      by: int) -> list[tuple[int, float]]:  # fmt: skip

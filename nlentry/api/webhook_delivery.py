@@ -25,7 +25,8 @@ serving a small request does, so a worker that sent every event as fast as a
 busy API writes them would halve the requests it can answer. The worker
 therefore watches the process's load (``nlentry.api.middleware.load``): when
 requests were in flight more than ``BUSY_SHARE`` of the last
-``LOAD_WINDOW_SECONDS``, the process is busy, and the worker claims at most
+``LOAD_WINDOW_SECONDS`` and the process used more than ``BUSY_CPU_SHARE`` of a
+core meanwhile, the process is busy, and the worker claims at most
 ``BUSY_CLAIM_SIZE`` deliveries every ``BUSY_SPACING_SECONDS`` (16 a second)
 and records them as seldom: events keep flowing under any load, at a pace
 the requests hardly notice. Once the load eases, what gathered is sent at
@@ -77,8 +78,10 @@ POLL_SECONDS = 0.5
 CLAIM_SPACING_SECONDS = 0.2
 RECORD_SPACING_SECONDS = 0.2
 MAX_IN_FLIGHT = 64
-#: Above this share of the last moment with requests in flight, the process is busy ...
+#: Above this share of the last moment with requests in flight, and with the process
+#: using more than this share of a core, the process is busy ...
 BUSY_SHARE = 0.5
+BUSY_CPU_SHARE = 0.5
 LOAD_WINDOW_SECONDS = 0.2
 #: ... and the worker claims (and records) this seldom, this many at a time: 16 sends a
 #: second, a few at once (a claim's sends all start together: the loop's CPU for each,
@@ -138,7 +141,9 @@ class DeliveryWorker:
         self.db = db
         self.load = load  # the process's requests (None: never busy)
         self.busy = False  # whether requests kept the process busy a moment ago
-        self._load_at = (load.clock() if load else 0.0, 0.0)  # when judged, and the busy seconds then
+        self.cpu_clock = time.process_time  # the CPU seconds of every thread of the process
+        # when the load was judged, and the busy seconds and CPU seconds then
+        self._load_at = (load.clock() if load else 0.0, 0.0, self.cpu_clock())
         self._behind = False  # the last claim took all it asked for: more may be due
         self.retry_base = retry_base_from_env() if retry_base is None else retry_base
         self.poll_seconds = poll_seconds
@@ -217,8 +222,9 @@ class DeliveryWorker:
                     self._wake.clear()
                     pause = self.poll_seconds
                     free = min(self.max_in_flight - len(self._in_flight), most)
-                    if self._behind and not self.busy and free < self.max_in_flight // 2:
-                        free = 0  # a claim for the many that the sends under way will free
+                    if (self._behind and not self.busy and free < self.max_in_flight // 2
+                            and time.monotonic() - claimed_at < CLAIM_SPACING_SECONDS):
+                        free = 0  # soon a claim for the many the sends under way will free
                     if free > 0:
                         claimed_at = time.monotonic()
                         try:
@@ -239,14 +245,18 @@ class DeliveryWorker:
 
     def _judge_load(self) -> None:
         """Whether the process is ``busy``: requests in flight more than ``BUSY_SHARE`` of
-        the last ``LOAD_WINDOW_SECONDS`` or so (judged again once that has passed)."""
+        the last ``LOAD_WINDOW_SECONDS`` or so (judged again once that has passed) while
+        the process used more than ``BUSY_CPU_SHARE`` of a core. Requests open for long
+        but costing little (a slow export, a slow upload) or a light steady load leave
+        the CPU free, and the deliveries with it."""
         if self.load is None:
             return
-        now, busy = self.load.clock(), self.load.busy_seconds()
-        then, busy_then = self._load_at
+        now, busy, cpu = self.load.clock(), self.load.busy_seconds(), self.cpu_clock()
+        then, busy_then, cpu_then = self._load_at
         if now - then >= LOAD_WINDOW_SECONDS:
-            self.busy = busy - busy_then > BUSY_SHARE * (now - then)
-            self._load_at = (now, busy)
+            self.busy = (busy - busy_then > BUSY_SHARE * (now - then)
+                         and cpu - cpu_then > BUSY_CPU_SHARE * (now - then))  # fmt: skip
+            self._load_at = (now, busy, cpu)
 
     def _log_fault(self, what: str, error: Exception) -> None:
         """A fault of the store once per outage, in a line (as the API logs them); any

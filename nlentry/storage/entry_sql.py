@@ -162,10 +162,16 @@ class EntrySQL:
         return lambda: ids
 
     def failed_statement(self, error: BaseException) -> bool:
-        """Whether ``error``, raised by a commit, is a statement's (refused by the
-        database: the transaction cannot have committed), not the commit's own. In
-        pipeline mode a statement's error is raised where its round trip is waited
-        for: at the commit, when the commit rode with it."""
+        """Whether ``error``, raised by a commit, says the transaction did not commit: a
+        statement's error (in pipeline mode raised where its round trip is waited for,
+        at the commit when the commit rode with it) or the commit's refusal, as opposed
+        to a commit whose fate is unknown (the connection went). On PostgreSQL any
+        error the server answered with (a ``sqlstate`` outside class 08, connection
+        exceptions: a constraint, a deadlock, a statement timeout); on SQLite a
+        refused value or constraint."""
+        sqlstate = getattr(error, "sqlstate", None)
+        if sqlstate:
+            return not sqlstate.startswith("08")
         return isinstance(error, self._statement_errors)
 
     def claim_key(self, cursor, user_id: int, key: str, request_hash: str,

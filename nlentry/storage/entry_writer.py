@@ -47,7 +47,8 @@ When nobody subscribed, that is one query per batch, sent with the tokens'
 query, and nothing is written; otherwise the batch's events take two
 statements, whatever its size (``EventSQL.write_many``). On PostgreSQL the
 transaction runs in psycopg's pipeline mode (``EntrySQL.pipeline``): a batch
-nobody subscribed to takes two round trips and the commit's.
+nobody subscribed to takes three round trips (the queries, the inserts with
+the commit, the pipeline's closing sync) instead of five.
 
 Entries arrive while a commit is running, so the batch grows with the load
 without any waiting on purpose. Nothing here knows about HTTP or JSON: each
@@ -352,6 +353,7 @@ class _Worker:
         """One transaction for ``entries``: their outcomes once it is committed."""
         try:
             with self._write_lock:
+                committed = False
                 try:
                     if self._connection is None:
                         self._connection = self._engine.raw_connection()
@@ -365,15 +367,16 @@ class _Worker:
                             if self._sql.failed_statement(error):
                                 raise  # refused before the commit: like any failed statement
                             raise _CommitFailed from error
-                        try:  # committed: whatever fails now, nothing may be written again
-                            plain = inserted()  # on PostgreSQL, came with the commit
-                        except Exception as error:
-                            raise _CommitFailed from error
+                        committed = True
+                        plain = inserted()  # on PostgreSQL, came with the commit
                 except _CommitFailed:
                     self._drop_connection()
                     raise
-                except BaseException:
+                except BaseException as error:
                     self._drop_connection()  # a failed write discards its connection
+                    if committed and isinstance(error, Exception):
+                        # reading the ids, or leaving pipeline mode: nothing may be written again
+                        raise _CommitFailed from error
                     raise
         except _CommitFailed as error:
             self._writer.noticed(error.__cause__)
@@ -398,9 +401,10 @@ class _Worker:
         webhook events of every row inserted.
 
         Three round trips on PostgreSQL when nobody subscribed to the batch's users
-        (``BEGIN``, the tokens' and the subscriptions' queries; the inserts with the
-        commit), instead of one a statement: each is a wait for the database, and on a
-        busy machine for the GIL after it, while the batch's requests wait."""
+        (``BEGIN`` with the tokens' and the subscriptions' queries; the inserts with the
+        commit; the pipeline's closing sync), instead of five: each is a wait for the
+        database, and on a busy machine for the GIL after it, while the batch's
+        requests wait."""
         self._emitted = 0
         self._sql.ask_live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
         asked = self._events.ask_wanted(side, {entry.user_id for entry in entries

@@ -100,3 +100,44 @@ def test_small_limits_are_still_counted_hit_by_hit(redis_url):  # noqa: F811
     calls, results = asyncio.run(run())
     assert len(calls) == 11  # each hit its round trip (the 12th is known refused: memory)
     assert sum(r.allowed for r in results) == 10
+
+
+def test_hits_waiting_for_a_lease_that_fails_fail_with_it_in_one_try(redis_url):  # noqa: F811
+    """Redis fails while a lease is asked for: every hit waiting for it learns at once
+    (and is counted in memory), not one try after another, 0.5 s each."""
+    limiter = RateLimiter("100000/minute", storage_uri=redis_url)
+    key = unique_key()
+
+    async def run():
+        storage = limiter._storage()
+        tries = []
+
+        async def failing(*args):
+            tries.append(args)
+            await asyncio.sleep(0.01)
+            raise ConnectionError("redis went away")
+
+        storage._count = failing
+        return tries, await asyncio.gather(*[limiter.hit(key) for _ in range(20)])
+
+    tries, results = asyncio.run(run())
+    assert len(tries) == 1
+    assert all(r.allowed for r in results) and not limiter._redis_ready()
+
+
+def test_a_lease_asked_for_by_a_request_that_went_away_is_kept(redis_url):  # noqa: F811
+    limiter = RateLimiter("100000/minute", storage_uri=redis_url)
+    key = unique_key()
+
+    async def run():
+        calls = counting_calls(limiter)
+        first = asyncio.ensure_future(limiter.hit(key))
+        await asyncio.sleep(0)
+        first.cancel()  # its request went away while the lease was under way
+        await asyncio.sleep(0.2)
+        after = [await limiter.hit(key) for _ in range(5)]
+        return calls, after
+
+    calls, after = asyncio.run(run())
+    assert len(calls) == 1  # the lease was kept: the later hits took no round trip
+    assert [r.remaining for r in after] == [100_000 - n for n in range(1, 6)]

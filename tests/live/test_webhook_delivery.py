@@ -428,6 +428,7 @@ def test_a_busy_process_sends_a_few_events_at_a_time_and_the_rest_once_it_eases(
         return got
 
     worker._claim = recording
+    worker.cpu_clock = time.monotonic  # as if the process used a whole core meanwhile
     receiver.start()
     with TestClient(app) as client:
         alice = add_account(app, "alice@acme.nl")
@@ -448,3 +449,24 @@ def test_a_busy_process_sends_a_few_events_at_a_time_and_the_rest_once_it_eases(
         wait_until(lambda: receiver.count() == made, "every event, once the load eased")
     assert any(not busy and asked > BUSY_CLAIM_SIZE and got for busy, asked, got in claims)
     assert len({r.id for r in receiver.all()}) == made
+
+
+def test_a_long_request_that_costs_no_cpu_leaves_the_deliveries_at_full_speed(
+        make_app, receiver):
+    """A request open for long (a slow export, a slow upload) keeps requests in flight
+    but the CPU free: the process is not busy, and deliveries go at full speed."""
+    app = make_app()
+    worker = app.state.webhooks
+    worker.cpu_clock = lambda: 0.0  # the process uses no CPU at all
+    receiver.start()
+    with TestClient(app) as client:
+        alice = add_account(app, "alice@acme.nl")
+        subscribe(client, alice, receiver.url, events=["time_entry.created"])
+        client.portal.call(worker.load.enter)  # in flight from now to the end
+        for n in range(20):
+            answer = client.post(ENTRIES, data={"body": f"{n + 1} minuten werk"},
+                                 headers=alice.headers)  # fmt: skip
+            assert answer.status_code == 201, answer.text
+        wait_until(lambda: receiver.count() == 20, "every event")
+        assert not worker.busy
+        client.portal.call(worker.load.leave)

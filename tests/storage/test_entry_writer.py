@@ -271,3 +271,26 @@ def test_the_writer_stores_billable_tags_and_metadata(app, client, alice):
                                .order_by(TimeEntry.id)).all()
         assert [(r.billable, r.tags, r.meta) for r in rows] == [
             (False, ["a", "b"], {"k": "v"}), (True, [], {})]
+
+
+def test_a_commit_error_is_a_statement_error_only_when_the_database_answered_it():
+    """In pipeline mode a statement's error comes back at the commit: one the server
+    answered (a constraint, a deadlock: not committed) is tried again entry by entry; a
+    lost connection (the commit's fate unknown) never is."""
+    import sqlite3
+
+    from sqlalchemy import create_engine
+
+    class ServerError(Exception):
+        def __init__(self, sqlstate):
+            self.sqlstate = sqlstate
+
+    pg = EntrySQL(create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none").dialect)
+    assert pg.failed_statement(ServerError("23503"))  # a foreign key
+    assert pg.failed_statement(ServerError("40P01"))  # a deadlock
+    assert pg.failed_statement(ServerError("57014"))  # a statement timeout
+    assert not pg.failed_statement(ServerError("08006"))  # the connection failed
+    assert not pg.failed_statement(ServerError(None))  # no answer at all
+    lite = EntrySQL(create_engine("sqlite://").dialect)
+    assert lite.failed_statement(sqlite3.IntegrityError("FOREIGN KEY constraint failed"))
+    assert not lite.failed_statement(sqlite3.OperationalError("disk I/O error"))

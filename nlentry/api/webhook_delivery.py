@@ -81,7 +81,7 @@ MAX_IN_FLIGHT = 64
 #: Above this share of the last moment with requests in flight, and with the process
 #: using more than this share of a core, the process is busy ...
 BUSY_SHARE = 0.5
-BUSY_CPU_SHARE = 0.5
+BUSY_CPU_SHARE = 0.3
 LOAD_WINDOW_SECONDS = 0.2
 #: ... and the worker claims (and records) this seldom, this many at a time: 16 sends a
 #: second, a few at once (a claim's sends all start together: the loop's CPU for each,

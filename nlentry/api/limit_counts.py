@@ -127,8 +127,13 @@ class _Lease:
         self.left = left  # hits still to hand out
         self.used = 0
 
+    def open(self, now: float) -> bool:
+        """Whether every window the lease was counted in is still open at ``now``."""
+        return now < min(self.ends)
+
     def live(self, now: float) -> bool:
-        return self.left > 0 and now < min(self.ends)
+        """Whether it still has hits to hand out, in open windows."""
+        return self.left > 0 and self.open(now)
 
 
 class RedisCounts:
@@ -263,7 +268,7 @@ class RedisCounts:
         """Take back one hit of each of ``keys`` (a key whose window ended stays gone; a
         hit of a lease goes back to the lease)."""
         lease = self._leases.get(tuple(keys))
-        if lease is not None and lease.used and asyncio.get_running_loop().time() < min(lease.ends):
+        if lease is not None and lease.used and lease.open(asyncio.get_running_loop().time()):
             lease.left += 1
             lease.used -= 1
             return

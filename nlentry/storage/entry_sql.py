@@ -103,13 +103,9 @@ class EntrySQL:
 
     @staticmethod
     def read_live_tokens(cursor) -> dict[int, tuple[int, int]]:
-        """Live (not revoked, not expired at ``now``) token id -> its (workspace, user)
-        catalog versions."""
+        """Live (not revoked, not expired at the ``now`` asked with) token id -> its
+        (workspace, user) catalog versions."""
         return {token_id: (workspace, user) for token_id, workspace, user in cursor.fetchall()}
-
-    def insert_entry(self, cursor, row: dict[str, Any]) -> int:
-        cursor.execute(self._insert_entry, self._entry_values(row))
-        return cursor.fetchone()[0]
 
     def insert_entries(self, cursor, rows: list[dict[str, Any]]) -> list[int]:
         """Insert ``rows``: their new ids, in order (``send_entries``, then its ids)."""

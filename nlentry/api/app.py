@@ -108,10 +108,12 @@ def create_app(
         gc.collect()
         gc.freeze()
         await webhooks.start()  # this process's webhook deliveries, outside any request
+        db.entry_writer.run_on_this_loop()  # PostgreSQL: new entries written on this loop
         try:
             yield
         finally:
             await webhooks.stop()
+            await db.entry_writer.aclose()  # this loop's writer (PostgreSQL), with its connection
             gc.unfreeze()  # an app stopped in a process that goes on may be collected
             db.dispose()
 

@@ -60,17 +60,20 @@ fills in and, for a key, keeps beside the claim.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
+from nlentry.storage import loop_writer
 from nlentry.storage.entry_sql import ENTRY_COLUMNS, EntrySQL
 from nlentry.storage.models import utcnow
 from nlentry.storage.webhook_outbox import Event, EventSQL, notify
@@ -217,7 +220,10 @@ Done = Callable[[Outcome | BaseException], None]
 
 
 class EntryWriter:
-    """The process's writer: a thread (started on the first ``submit``) with its connection.
+    """The process's writer: a thread (started on the first ``submit``) with its connection;
+    on PostgreSQL, for ``write`` from the server's event loop (``run_on_this_loop``), a task
+    of that loop with a connection of its own (``nlentry.storage.loop_writer``), which
+    runs the same transactions.
 
     ``write_lock`` is held around each transaction: on SQLite the lock every
     writer of the database takes turns on (``SQLiteWriteLock``). ``close``
@@ -239,6 +245,9 @@ class EntryWriter:
         self._events = EventSQL(engine.dialect)
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
+        self._on_loops = loop_writer.AVAILABLE and engine.dialect.name == "postgresql"
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, loop_writer.LoopWriter]
+        self._loops = weakref.WeakKeyDictionary()
         self.batches = 0  # committed transactions, for tests and figures
 
     def submit(self, entry: NewEntry, done: Done) -> None:
@@ -248,43 +257,86 @@ class EntryWriter:
                 self._worker = _Worker(self)
             self._worker.queue.put((entry, done))
 
+    def run_on_this_loop(self) -> None:
+        """From now on, ``write`` from the running loop (a long-lived one: the server's)
+        runs its transactions on that loop, on PostgreSQL with ``greenlet`` installed;
+        ``aclose`` ends that. Writes from other loops (a test client's, one per request)
+        go through the thread, which has no connection to open per loop."""
+        if self._on_loops:
+            loop = asyncio.get_running_loop()
+            with self._lock:
+                side = self._loops.get(loop)
+                if side is None or side.closed:
+                    transactions = Transactions(self, functools.partial(loop_writer.connect,
+                                                                        self._engine))  # fmt: skip
+                    self._loops[loop] = loop_writer.LoopWriter(transactions, take_batch,
+                                                               fail_all)  # fmt: skip
+
+    async def write(self, entry: NewEntry) -> Outcome:
+        """Store ``entry`` and wait for its committed outcome: on the running loop when it
+        was told to (``run_on_this_loop``), otherwise through the writer's thread. A
+        cancelled wait stores the entry all the same (its outcome is dropped)."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def settle(outcome: Outcome | BaseException) -> None:  # on the event loop
+            if future.done():  # the request was cancelled meanwhile
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        side = self._loops.get(loop) if self._loops else None
+        if side is not None and not side.closed:
+            side.submit((entry, settle))
+        else:
+            self.submit(entry, lambda outcome: loop.call_soon_threadsafe(settle, outcome))
+        return await future
+
+    async def aclose(self) -> None:
+        """Write what was submitted on the running loop, end its task, close its
+        connection (before ``close``, from the loop, when it stops)."""
+        with self._lock:
+            side = self._loops.pop(asyncio.get_running_loop(), None)
+        if side is not None:
+            await side.aclose()
+
     def close(self, timeout: float = 30) -> None:
-        """Write what was submitted, stop the thread, give its connection back."""
+        """Write what was submitted, stop the thread, give its connection back; tell each
+        loop's task to stop once it wrote what it has (not waited for: see ``aclose``)."""
         with self._lock:
             worker, self._worker = self._worker, None
             if worker is not None:
                 worker.queue.put(None)
+            sides = list(self._loops.values())
+            self._loops.clear()
+        for side in sides:
+            side.stop()
         if worker is not None:
             worker.thread.join(timeout)
 
 
 class _Worker:
-    """One writer thread: its queue and its own connection, kept between batches."""
+    """One writer thread: its queue, and its transactions on a connection of the pool."""
 
     def __init__(self, writer: EntryWriter):
         self._writer = writer
-        self._engine = writer._engine
-        self._write_lock = writer._write_lock
-        self._sql = writer._sql
-        self._events = writer._events
-        self._emitted = 0  # the webhook deliveries the current transaction wrote
-        self._connection: Any = None
+        self._transactions = Transactions(writer, writer._engine.raw_connection)
         self.closed = False  # set, under the writer's lock, when the thread takes no more
         self.queue: queue.SimpleQueue[tuple[NewEntry, Done] | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="nlentry-entry-writer", daemon=True)
         self.thread.start()
 
-    # --- the writer thread ------------------------------------------------------------
-
     def _run(self) -> None:
         try:
             while True:
-                batch, stop = self._next_batch()
+                batch, stop = take_batch(self.queue.get(), self.queue.get_nowait, queue.Empty)
                 if batch:
                     try:
-                        self._commit(batch)
+                        self._transactions.commit(batch)
                     except BaseException:  # the thread ends: no request may wait forever
-                        self._fail(batch)
+                        fail_all(batch)
                         raise
                 if stop:
                     return
@@ -292,9 +344,8 @@ class _Worker:
             with self._writer._lock:  # no submit reaches this queue any more
                 self.closed = True
                 left = self._still_queued()
-            self._fail(left)
-            if self._connection is not None:
-                self._connection.close()
+            fail_all(left)
+            self._transactions.close()
 
     def _still_queued(self) -> list[tuple[NewEntry, Done]]:
         items = []
@@ -306,31 +357,59 @@ class _Worker:
             if item is not None:
                 items.append(item)
 
-    @staticmethod
-    def _fail(items: list[tuple[NewEntry, Done]]) -> None:
-        """Answer ``items`` with an error when the writer thread ends under them."""
-        for _, done in items:
-            try:
-                done(RuntimeError("the entry writer stopped"))
-            except Exception:  # keep answering the others
-                logger.exception("answering a queued entry failed")
 
-    def _next_batch(self) -> tuple[list[tuple[NewEntry, Done]], bool]:
-        item = self.queue.get()
-        batch = []
-        rows = 0
-        while item is not None:
-            batch.append(item)
-            rows += len(item[0].rows)
-            if len(batch) >= MAX_BATCH or rows >= MAX_BATCH_ROWS:
-                return batch, False
-            try:
-                item = self.queue.get_nowait()
-            except queue.Empty:
-                return batch, False
-        return batch, True
+def take_batch(item: tuple[NewEntry, Done] | None, more: Callable[[], Any],
+               empty: type[Exception]) -> tuple[list[tuple[NewEntry, Done]], bool]:  # fmt: skip
+    """A batch: ``item`` (the first submission waiting) and those ``more()`` gives until it
+    raises ``empty`` (at most ``MAX_BATCH``, and no more once they hold ``MAX_BATCH_ROWS``
+    rows); and whether a stop (``None``) came after them."""
+    batch = []
+    rows = 0
+    while item is not None:
+        batch.append(item)
+        rows += len(item[0].rows)
+        if len(batch) >= MAX_BATCH or rows >= MAX_BATCH_ROWS:
+            return batch, False
+        try:
+            item = more()
+        except empty:
+            return batch, False
+    return batch, True
 
-    def _commit(self, batch: list[tuple[NewEntry, Done]]) -> None:
+
+def fail_all(items: list[tuple[NewEntry, Done]]) -> None:
+    """Answer ``items`` with an error when the writer ends under them."""
+    for _, done in items:
+        try:
+            done(RuntimeError("the entry writer stopped"))
+        except Exception:  # keep answering the others
+            logger.exception("answering a queued entry failed")
+
+
+class Transactions:
+    """The writer's transactions on a connection of its own (``connect()`` opens it, and
+    again after a failed write), kept between batches. Blocking DB-API calls: in the
+    writer's thread on the pool's connection, or on the event loop in a greenlet through
+    ``loop_writer.AsyncBridge``."""
+
+    def __init__(self, writer: EntryWriter, connect: Callable[[], Any]):
+        self._writer = writer
+        self._connect = connect
+        self._write_lock = writer._write_lock
+        self._sql = writer._sql
+        self._events = writer._events
+        self._emitted = 0  # the webhook deliveries the current transaction wrote
+        self._connection: Any = None
+
+    def close(self) -> None:
+        """Give the connection back (or close it)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def commit(self, batch: list[tuple[NewEntry, Done]]) -> None:
+        """Write ``batch`` (one transaction, or one per submission when it fails) and
+        answer each of its submissions."""
         try:
             outcomes: list = self._write([entry for entry, _ in batch])
         except _CommitFailed as error:  # maybe committed, maybe not: never write twice
@@ -340,7 +419,7 @@ class _Worker:
         except Exception as error:  # noqa: BLE001 - rolled back; every request gets an answer
             if len(batch) > 1:  # one at a time, so one bad entry fails alone
                 for item in batch:
-                    self._commit([item])
+                    self.commit([item])
                 return
             outcomes = [error]
         for (_, done), outcome in zip(batch, outcomes, strict=True):
@@ -356,7 +435,7 @@ class _Worker:
                 committed = False
                 try:
                     if self._connection is None:
-                        self._connection = self._engine.raw_connection()
+                        self._connection = self._connect()
                     with self._sql.pipeline(self._connection):
                         cursor, side = self._connection.cursor(), self._connection.cursor()
                         self._sql.begin(cursor)

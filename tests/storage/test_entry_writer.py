@@ -196,7 +196,7 @@ def test_no_request_waits_forever_when_the_writer_thread_dies(app, client, alice
 
     token_id = _token_id(client, alice)
     versions = _versions(client, alice)
-    real_commit = writer_module._Worker._commit
+    real_commit = writer_module.Transactions.commit
     calls = []
 
     def dying_commit(self, batch):
@@ -205,7 +205,7 @@ def test_no_request_waits_forever_when_the_writer_thread_dies(app, client, alice
             raise SystemExit("writer killed")
         return real_commit(self, batch)
 
-    monkeypatch.setattr(writer_module._Worker, "_commit", dying_commit)
+    monkeypatch.setattr(writer_module.Transactions, "commit", dying_commit)
     entries = [_entry(alice, versions=versions, token_id=token_id) for _ in range(20)]
     outcomes = _write_all(app, entries)  # each waits at most 30 s
     failed = [o for o in outcomes if isinstance(o, RuntimeError)]

@@ -19,7 +19,6 @@ a group of rows, stored all or none, with an answer holding a place per id.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -49,9 +48,7 @@ from nlentry.storage.entry_writer import (
     REVOKED,
     Answer,
     Claimed,
-    EntryWriter,
     NewEntry,
-    Outcome,
     Stale,
     entry_row,
 )
@@ -104,7 +101,7 @@ async def write_entries(call: Call, prepare: Callable[[Call], Awaitable[NewEntry
                 raise
             call = replace(call, caller=fresh)  # parsed with an old catalog: again
             continue
-        outcome = await store(state.db.entry_writer, entry)
+        outcome = await state.db.entry_writer.write(entry)
         if outcome is REVOKED:
             state.callers.forget(credentials)
             raise unauthorized()
@@ -230,20 +227,3 @@ def new_entry_json(row: dict, project: dict | None, service: dict | None, user_i
     from the writer's thread)."""
     draft = SimpleNamespace(**row, id=None, timer_started_at=None, meta=row["metadata"])
     return entry_payload(draft, project, service, user_id, display_name, zone, row["created_at"])
-
-
-async def store(writer: EntryWriter, entry: NewEntry) -> Outcome:
-    """Hand ``entry`` to the writer thread and wait for its committed outcome."""
-    loop = asyncio.get_running_loop()
-    future = loop.create_future()
-
-    def settle(outcome: Outcome | BaseException) -> None:  # on the event loop
-        if future.done():  # the request was cancelled meanwhile
-            return
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
-
-    writer.submit(entry, lambda outcome: loop.call_soon_threadsafe(settle, outcome))
-    return await future

@@ -1,0 +1,111 @@
+"""``EntryWriter.write`` from an event loop told to (``run_on_this_loop``, as the server's
+lifespan does): on PostgreSQL the writer's transactions run on the loop itself
+(``nlentry.storage.loop_writer``), on SQLite in the writer's thread; a loop not told
+to (a test client's, one per request) always writes through the thread.
+
+Both run in the PostgreSQL stage of CI too (``NLENTRY_TEST_DATABASE_URL``), where the
+first three are about the loop's side: batches, a bad entry alone, a lost connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from nlentry.storage.entry_writer import Stored
+from nlentry.storage.models import TimeEntry
+from tests.storage.test_entry_writer import _entry, _token_id, _versions
+
+
+def _on_postgres(app) -> bool:
+    return app.state.db.dialect == "postgresql"
+
+
+def _rows(app) -> int:
+    with app.state.db.read() as session:
+        return session.scalar(select(func.count()).select_from(TimeEntry))
+
+
+def test_concurrent_writes_from_a_loop_share_transactions(app, client, alice):
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    writer = app.state.db.entry_writer
+    writer.close()  # the thread the first request may have started (SQLite) is gone
+    before, rows = writer.batches, _rows(app)
+
+    async def run():
+        writer.run_on_this_loop()
+        entries = [_entry(alice, versions=versions, token_id=token_id) for _ in range(40)]
+        outcomes = await asyncio.gather(*(writer.write(entry) for entry in entries))
+        await writer.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert all(isinstance(o, Stored) and o.status == 201 for o in outcomes)
+    assert len({int(o.body[6:-1]) for o in outcomes}) == 40
+    assert 1 <= writer.batches - before < 40  # grouped
+    assert _rows(app) == rows + 40
+    # on PostgreSQL no thread was started: the loop wrote them; on SQLite the thread did
+    assert (writer._worker is None) == _on_postgres(app)
+    assert not writer._loops  # aclose ended this loop's side
+
+
+def test_a_bad_entry_written_from_a_loop_fails_alone(app, client, alice):
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    writer = app.state.db.entry_writer
+
+    async def run():
+        writer.run_on_this_loop()
+        entries = [_entry(alice, versions=versions, token_id=token_id) for _ in range(5)]
+        entries.insert(2, _entry(alice, project_id=999_999, versions=versions,
+                                 token_id=token_id))  # fmt: skip
+        outcomes = await asyncio.gather(*(writer.write(entry) for entry in entries),
+                                        return_exceptions=True)  # fmt: skip
+        await writer.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert isinstance(outcomes[2], Exception)  # no such project: the foreign key refuses it
+    assert all(isinstance(o, Stored) for i, o in enumerate(outcomes) if i != 2)
+
+
+def test_a_lost_connection_fails_one_batch_and_the_next_connects_again(app, client, alice):
+    """The writer's connection dies between batches (the server ended it): the next batch
+    fails with the store's error, and the one after opens a new connection and commits."""
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    writer = app.state.db.entry_writer
+
+    async def run():
+        writer.run_on_this_loop()
+        first = await writer.write(_entry(alice, versions=versions, token_id=token_id))
+        if _on_postgres(app):
+            side = writer._loops[asyncio.get_running_loop()]
+            pid = side.transactions._connection.info.backend_pid
+            with app.state.db.engine.connect() as connection:
+                connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        else:  # the thread's connection, closed under it
+            writer._worker._transactions._connection.dbapi_connection.close()
+        failed = await asyncio.gather(writer.write(_entry(alice, versions=versions,
+                                                          token_id=token_id)),
+                                      return_exceptions=True)  # fmt: skip
+        later = await writer.write(_entry(alice, versions=versions, token_id=token_id))
+        await writer.aclose()
+        return first, failed[0], later
+
+    rows = _rows(app)
+    first, failed, later = asyncio.run(run())
+    assert isinstance(first, Stored) and isinstance(later, Stored)
+    assert isinstance(failed, Exception), failed
+    assert _rows(app) == rows + 2
+
+
+
+def test_a_loop_not_told_to_writes_through_the_thread(app, client, alice):
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    writer = app.state.db.entry_writer
+
+    async def run():
+        return await writer.write(_entry(alice, versions=versions, token_id=token_id))
+
+    assert isinstance(asyncio.run(run()), Stored)
+    assert writer._worker is not None and not writer._loops

@@ -22,7 +22,7 @@ from nlentry.api.pipeline import Call
 from nlentry.api.request.body import is_storable
 from nlentry.api.request.fields import FieldErrors
 from nlentry.limits import MAX_IDEMPOTENCY_KEY_LENGTH
-from nlentry.storage.entry_writer import Answer, Claimed
+from nlentry.storage.entry_submissions import Answer, Claimed
 
 HEADER = "Idempotency-Key"
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from nlentry.storage.api_tokens import revoke_token
 from nlentry.storage.catalog_versions import bump_user_catalog
 from nlentry.storage.entry_sql import EntrySQL
-from nlentry.storage.entry_writer import REVOKED, Answer, NewEntry, Stale, Stored, entry_row
+from nlentry.storage.entry_submissions import REVOKED, Answer, NewEntry, Stale, Stored, entry_row
 from nlentry.storage.models import Alias, ApiToken, Project, TimeEntry, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"

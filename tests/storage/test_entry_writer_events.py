@@ -21,7 +21,8 @@ from sqlalchemy import select
 from nlentry.api.credentials import Credentials
 from nlentry.api.webhook_urls import ALLOW_PRIVATE_ENV
 from nlentry.storage import webhook_outbox
-from nlentry.storage.entry_writer import Answer, Claimed, EntryWriter, NewEntry, Stored, entry_row
+from nlentry.storage.entry_submissions import Answer, Claimed, NewEntry, Stored, entry_row
+from nlentry.storage.entry_writer import EntryWriter
 from nlentry.storage.models import TimeEntry, utcnow
 from nlentry.storage.webhook_models import WebhookEvent
 

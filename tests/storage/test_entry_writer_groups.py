@@ -17,17 +17,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from nlentry.storage.catalog_versions import bump_user_catalog
-from nlentry.storage.entry_writer import (
-    MAX_BATCH_ROWS,
+from nlentry.storage.entry_submissions import (
     REVOKED,
     Answer,
     Claimed,
-    EntryWriter,
     NewEntry,
     Stale,
     Stored,
     entry_row,
 )
+from nlentry.storage.entry_writer import MAX_BATCH_ROWS, EntryWriter
 from nlentry.storage.models import ApiToken, TimeEntry, utcnow
 
 ENTRIES = "/api/v1/time_entries.json"

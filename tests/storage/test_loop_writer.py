@@ -13,7 +13,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from nlentry.storage.entry_writer import Stored
+from nlentry.storage.entry_submissions import Stored
 from nlentry.storage.models import TimeEntry
 from tests.storage.test_entry_writer import _entry, _token_id, _versions
 

@@ -52,7 +52,7 @@ from nlentry.api.resources.entry_create import (
 from nlentry.api.user_time import local_today
 from nlentry.api.webhook_shapes import entry_event_data
 from nlentry.limits import MAX_BATCH_ENTRIES
-from nlentry.storage.entry_writer import NewEntry
+from nlentry.storage.entry_submissions import NewEntry
 from nlentry.storage.models import utcnow
 
 #: The explicit fields that apply to every entry, over what the parser found.

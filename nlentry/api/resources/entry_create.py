@@ -44,7 +44,7 @@ from nlentry.api.request.models import IdempotencyHeaders, TimeEntryCreate
 from nlentry.api.response_models import CreatedTimeEntry
 from nlentry.api.user_time import zone_of
 from nlentry.api.webhook_shapes import entry_event_data
-from nlentry.storage.entry_writer import (
+from nlentry.storage.entry_submissions import (
     REVOKED,
     Answer,
     Claimed,

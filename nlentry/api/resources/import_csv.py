@@ -83,7 +83,7 @@ from nlentry.api.resources.entry_create import (
 from nlentry.api.user_time import local_today, zone_of
 from nlentry.limits import MAX_IMPORT_BYTES
 from nlentry.parsing.words import normalize_name
-from nlentry.storage.entry_writer import NewEntry, entry_row
+from nlentry.storage.entry_submissions import NewEntry, entry_row
 from nlentry.storage.models import utcnow
 
 #: Which columns, when the file has them, stand for which field the parser reads.

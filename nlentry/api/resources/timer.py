@@ -23,7 +23,7 @@ from nlentry.api.request.entry_fields import default_billable, find_project, rea
 from nlentry.api.request.models import IdempotencyHeaders, TimerInput
 from nlentry.api.response_models import RunningTimer, StartedTimer, StoppedTimer
 from nlentry.api.user_time import local_clock, local_today, zone_of
-from nlentry.storage.entry_writer import Claimed
+from nlentry.storage.entry_submissions import Claimed
 from nlentry.storage.models import utcnow
 from nlentry.storage.queries import timers
 from nlentry.storage.webhook_outbox import emit_with_session

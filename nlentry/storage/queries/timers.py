@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from nlentry.limits import MAX_DURATION_SECONDS
 from nlentry.storage.entry_sql import EntrySQL
-from nlentry.storage.entry_writer import KEEP_KEYS_FOR, Claimed
+from nlentry.storage.entry_submissions import Claimed
+from nlentry.storage.entry_writer import KEEP_KEYS_FOR
 from nlentry.storage.models import TimeEntry, User
 
 #: The most seconds a timer's entry can hold: a timer left running longer stops there.

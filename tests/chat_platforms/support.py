@@ -168,7 +168,7 @@ class Receiver:
                     receiver.received.append(Received(
                         self.command, self.path,
                         {k.lower(): v for k, v in self.headers.items()}, body))  # fmt: skip
-                answer = b'{"ok": true, "result": true}'
+                answer = receiver.answer(self.path)
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(answer)))
@@ -186,6 +186,10 @@ class Receiver:
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
+
+    def answer(self, path: str) -> bytes:
+        """The answer to a request for ``path``."""
+        return b'{"ok": true, "result": true}'
 
     @property
     def base(self) -> str:
@@ -214,7 +218,17 @@ class Receiver:
 
 class FakeBotApi(Receiver):
     """The Telegram Bot API: ``POST /bot<token>/<method>``; ``sent()`` are the
-    ``sendMessage`` calls with the bot's token."""
+    ``sendMessage`` calls with the bot's token; ``getMe`` says the bot is
+    ``@nlentry_bot`` (``username``)."""
+
+    username = "nlentry_bot"
+
+    def answer(self, path: str) -> bytes:
+        if path == f"/bot{TELEGRAM_BOT_TOKEN}/getMe":
+            return json.dumps({"ok": True, "result": {
+                "id": 1, "is_bot": True, "first_name": "nlentry",
+                "username": self.username}}).encode()  # fmt: skip
+        return super().answer(path)
 
     def calls(self, method: str) -> list[dict]:
         return [r.json for r in self.at(f"/bot{TELEGRAM_BOT_TOKEN}/{method}")]

@@ -13,6 +13,7 @@ import socket
 
 import pytest
 
+from nlentry.api.chat import telegram
 from tests.chat_platforms.support import (
     NOTHING,
     TELEGRAM,
@@ -134,7 +135,7 @@ def test_a_pressed_button_is_answered_and_acts(client, bot, tg_linked):
 
 @pytest.mark.parametrize("text, plain, starts", [
     ("/vandaag@nlentry_bot", "vandaag", "Vandaag ("),
-    ("/today@NlentryBot", "today", "Vandaag ("),
+    ("/today@NLENTRY_Bot", "today", "Vandaag ("),  # a username is the same in any case
     ("/status@nlentry_bot", "status", "Er loopt geen timer."),
     ("/help@nlentry_bot", "help", "Typ wat je deed"),
     ("/ongedaan@nlentry_bot", "ongedaan", "Er is niets ongedaan te maken."),
@@ -144,6 +145,35 @@ def test_a_bot_commands_at_suffix_is_taken_off(client, tg_linked, text, plain, s
     assert said.text.startswith(starts), said.text
     assert tg_linked.send(plain).text == said.text  # the command as typed without / and @
     assert entries(client, tg_linked.account) == []  # a command, no entry
+
+
+@pytest.mark.parametrize("text", ["/vandaag@other_bot", "/start@other_bot coden voor Timi",
+                                  "/stop@nlentry_bot_2", "/start@other_bot"])
+def test_a_command_for_another_bot_is_left_alone(client, tg_linked, bot, text):
+    """In a group each bot gets the others' commands too: ``/x@other_bot`` is theirs."""
+    before = len(bot.sent())
+    answer = tg_linked.post(telegram_message(next_update_id(), tg_linked.user_id, text))
+    assert answer.status_code == 200 and answer.json() == {"ok": True}
+    assert len(bot.sent()) == before  # no reply
+    assert entries(client, tg_linked.account) == []
+    timer = client.get("/api/v1/time_entries/timer.json", headers=tg_linked.account.headers)
+    assert timer.json() == {}  # no timer started either
+    assert tg_linked.send("/status@nlentry_bot").text == "Er loopt geen timer."  # ours is
+
+
+def test_the_bots_name_is_asked_once(tg_linked, bot, monkeypatch):
+    monkeypatch.setattr(telegram, "_usernames", {})
+    tg_linked.send("/status@nlentry_bot")
+    tg_linked.send("/help@nlentry_bot")
+    tg_linked.post(telegram_message(next_update_id(), tg_linked.user_id, "/status@other_bot"))
+    tg_linked.send("status")  # no @: nothing to ask
+    assert len(bot.at(f"/bot{TELEGRAM_BOT_TOKEN}/getMe")) == 1
+
+
+def test_a_command_is_ours_while_the_bots_name_cannot_be_asked(tg_linked, bot, monkeypatch):
+    monkeypatch.setattr(telegram, "_usernames", {})
+    monkeypatch.setattr(bot, "username", "")  # getMe tells no name
+    assert tg_linked.send("/status@whoever_bot").text == "Er loopt geen timer."
 
 
 def test_a_bot_command_with_text_after_it(client, tg_linked):

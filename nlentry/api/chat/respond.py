@@ -70,6 +70,18 @@ def poster(response_url: str, render: Callable[[Reply], dict[str, Any]]
     return post
 
 
+async def get_json(url: str) -> Any:
+    """GET ``url``: its JSON answer, or None when it failed (or was no JSON)."""
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+            answer = await client.get(url)
+        answer.raise_for_status()
+        return answer.json()
+    except (httpx.HTTPError, ValueError) as error:
+        logger.warning("chat get of %s failed: %s", url.split("?")[0], error)
+        return None
+
+
 async def post_json(url: str, payload: dict[str, Any]) -> int | None:
     """POST ``payload`` to ``url``: the answer's status, or None when it failed."""
     try:

@@ -4,7 +4,11 @@ Verified by ``X-Telegram-Bot-Api-Secret-Token`` (``NLENTRY_TELEGRAM_SECRET``, th
 ``secret_token`` given to ``setWebhook``), compared in constant time: else 401
 and nothing is read or stored. Not configured (no secret or no bot token): 404.
 A message's text (a bot command's ``/`` and ``@bot`` taken off; ``/start`` alone,
-what Telegram sends when a user opens the bot, is the help) or a pressed
+what Telegram sends when a user opens the bot, is the help; a command for another
+bot, ``/today@other_bot`` in a group, is left alone: answered ``200`` with no reply
+and nothing stored, the bot's own name asked of the Bot API's ``getMe`` once per
+process, compared without case, and a command taken as ours while it cannot
+be asked) or a pressed
 inline button (``callback_query``) goes to the conversation; the reply is sent
 with the Bot API's ``sendMessage`` at ``NLENTRY_TELEGRAM_API`` (default the
 public Bot API) as ``NLENTRY_TELEGRAM_BOT_TOKEN``, its buttons as an inline
@@ -24,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from nlentry.api.chat.gateway import converse
 from nlentry.api.chat.models import Accepted, TelegramUpdate
-from nlentry.api.chat.respond import post_json
+from nlentry.api.chat.respond import get_json, post_json
 from nlentry.api.errors import APIError, not_found, unauthorized
 from nlentry.api.operations import operation
 from nlentry.api.request.body import parse_json, read_body
@@ -35,7 +39,7 @@ SECRET_ENV = "NLENTRY_TELEGRAM_SECRET"
 BOT_TOKEN_ENV = "NLENTRY_TELEGRAM_BOT_TOKEN"
 API_ENV = "NLENTRY_TELEGRAM_API"
 DEFAULT_API = "https://api.telegram.org"
-_COMMAND = re.compile(r"^/(\w+)(?:@\w+)?")  # "/today@nlentry_bot" -> "today"
+_COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?")  # "/today@nlentry_bot" -> "today", "nlentry_bot"
 _OPENED = re.compile(r"/start(?:@\w+)?")  # Telegram's "/start" alone: the bot was opened
 ERRORS = {"Unauthorized": "the secret token is wrong",
           "NotFound": "Telegram is not configured (`NLENTRY_TELEGRAM_SECRET`, "
@@ -61,19 +65,21 @@ async def telegram(request: Request) -> Response:
     if not hmac.compare_digest(given.encode(), secret.encode()):
         raise unauthorized()
     update = parse_json(await read_body(request, MAX_REQUEST_BYTES))
-    incoming, callback_id = _incoming(update)
-    if incoming is None:  # an update of a kind the bot does not handle (an edit, a join)
+    incoming, callback_id, addressed = _incoming(update)
+    base = f"{os.environ.get(API_ENV, DEFAULT_API).rstrip('/')}/bot{bot_token}"
+    if incoming is None or (addressed and not await _ours(base, addressed)):
+        # an update of a kind the bot does not handle (an edit, a join), or another bot's
         return JSONResponse({"ok": True})
     reply = await converse(request, incoming)
-    base = f"{os.environ.get(API_ENV, DEFAULT_API).rstrip('/')}/bot{bot_token}"
     if callback_id:
         await post_json(f"{base}/answerCallbackQuery", {"callback_query_id": callback_id})
     await post_json(f"{base}/sendMessage", _message(incoming.who.chat, reply))
     return JSONResponse({"ok": True})
 
 
-def _incoming(update: dict) -> tuple[Incoming | None, str]:
-    """The update as the conversation reads it, and the callback query to answer."""
+def _incoming(update: dict) -> tuple[Incoming | None, str, str]:
+    """The update as the conversation reads it, the callback query to answer, and the
+    bot a command was addressed to (``/today@name``: ``name``; else empty)."""
     update_id = update.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise APIError(400, {"message": "not a Telegram update: update_id missing"})
@@ -82,19 +88,39 @@ def _incoming(update: dict) -> tuple[Incoming | None, str]:
         sender, chat = query.get("from"), (query.get("message") or {}).get("chat")
         data = query.get("data")
         if not (_has_id(sender) and _has_id(chat) and isinstance(data, str)):
-            return None, ""
-        return _made(update_id, sender, chat, "", data), str(query.get("id", ""))
+            return None, "", ""
+        return _made(update_id, sender, chat, "", data), str(query.get("id", "")), ""
     message = update.get("message")
     if not isinstance(message, dict) or not isinstance(message.get("text"), str):
-        return None, ""
+        return None, "", ""
     sender, chat = message.get("from"), message.get("chat")
     if not (_has_id(sender) and _has_id(chat)):
-        return None, ""
+        return None, "", ""
     text = message["text"].strip()
+    command = _COMMAND.match(text)
+    addressed = (command.group(2) or "") if command else ""
     if _OPENED.fullmatch(text):  # what opening the bot sends: the help, not a timer
         text = ""
     text = _COMMAND.sub(lambda match: match.group(1), text, count=1)
-    return _made(update_id, sender, chat, text, None), ""
+    return _made(update_id, sender, chat, text, None), "", addressed
+
+
+#: The bot's own username by its API base (``getMe``), once known.
+_usernames: dict[str, str] = {}
+
+
+async def _ours(base: str, addressed: str) -> bool:
+    """Whether a command addressed to ``@addressed`` is for this bot (Telegram's
+    usernames are compared without case); True while ``getMe`` cannot tell."""
+    name = _usernames.get(base)
+    if name is None:
+        answer = await get_json(f"{base}/getMe")
+        result = answer.get("result") if isinstance(answer, dict) else None
+        name = result.get("username") if isinstance(result, dict) else None
+        if not isinstance(name, str) or not name:
+            return True  # not known now: answering beats dropping the user's command
+        _usernames[base] = name
+    return name.casefold() == addressed.casefold()
 
 
 def _has_id(value: object) -> bool:

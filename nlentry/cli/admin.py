@@ -14,6 +14,7 @@ import os
 import sys
 
 from nlentry import available_locales
+from nlentry.cli.acting import Refused, acting_user, fail, in_transaction, open_database
 
 # The storage layer (SQLAlchemy, Alembic) is imported inside each command, so
 # that ``nlentry parse`` starts without it.
@@ -24,10 +25,6 @@ FIRST_USER_HINT = (
     "with:\n  nlentry user add you@example.com --workspace \"Your company\"\n"
     "and use the token it prints (Authorization: Bearer TOKEN)"
 )
-
-
-class Refused(Exception):
-    """A problem to print as one line, exit status 2."""
 
 
 def add_server_commands(commands) -> None:
@@ -86,53 +83,6 @@ def add_server_commands(commands) -> None:
     revoke.set_defaults(run=run_token_revoke)
 
 
-def _database(args: argparse.Namespace):
-    from nlentry.storage import Database, migrate
-
-    db = Database(args.database_url)
-    migrate(db.engine)
-    return db
-
-
-def _fail(text: str, status: int = 2) -> int:
-    print(f"nlentry: {text}", file=sys.stderr)
-    return status
-
-
-def _in_transaction(args: argparse.Namespace, work) -> tuple[int, object]:
-    """``work(session)`` in one writing transaction, committed when it returns:
-    ``(0, its result)``, or ``(status, None)`` once the problem is printed."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from nlentry.storage import AccountError
-
-    try:
-        db = _database(args)
-    except SQLAlchemyError as error:
-        return _fail(f"cannot open the database: {error.__class__.__name__}", 1), None
-    try:
-        with db.write() as session:
-            result = work(session)
-            session.commit()
-        return 0, result
-    except (Refused, AccountError) as problem:
-        return _fail(str(problem)), None
-    except SQLAlchemyError as error:
-        return _fail(f"the database refused the change: {error.__class__.__name__}", 1), None
-    finally:
-        db.dispose()
-
-
-def _user(session, email: str):
-    from nlentry.storage import find_user
-
-    user = find_user(session, email)
-    if user is None:
-        raise Refused(f"no user with the e-mail {email.strip().lower()} "
-                      "(add one with: nlentry user add EMAIL)")  # fmt: skip
-    return user
-
-
 def run_user_add(args: argparse.Namespace) -> int:
     from nlentry.storage import create_user, get_or_create_workspace
 
@@ -143,7 +93,7 @@ def run_user_add(args: argparse.Namespace) -> int:
                                timezone=args.timezone)  # fmt: skip
         return token.value
 
-    status, token = _in_transaction(args, add)
+    status, token = in_transaction(args, add)
     if status == 0:
         print(token)
     return status
@@ -174,11 +124,11 @@ def run_token_create(args: argparse.Namespace) -> int:
         name = args.name.strip()
         if not name or len(name) > 255:
             raise Refused("--name must be 1 to 255 characters")
-        user = _user(session, args.email)
+        user = acting_user(session, args.email)
         expires_in = dt.timedelta(days=days) if days else None
         return issue_token(session, user, name=name, scopes=scopes, expires_in=expires_in).value
 
-    status, token = _in_transaction(args, create)
+    status, token = in_transaction(args, create)
     if status == 0:
         print(token)
     return status
@@ -189,10 +139,10 @@ def run_token_list(args: argparse.Namespace) -> int:
     from nlentry.storage import live_tokens
 
     def listed(session):
-        user = _user(session, args.email)
+        user = acting_user(session, args.email)
         return [token_json(row, user) for row in live_tokens(session, user.id)]
 
-    status, tokens = _in_transaction(args, listed)
+    status, tokens = in_transaction(args, listed)
     if status != 0:
         return status
     if args.json:
@@ -208,24 +158,24 @@ def run_token_list(args: argparse.Namespace) -> int:
 
 def run_token_revoke(args: argparse.Namespace) -> int:
     if args.id is not None and (args.token or not args.email):
-        return _fail("--id needs --email (and no TOKEN)")
+        return fail("--id needs --email (and no TOKEN)")
     if not args.token and not args.email:
-        return _fail("give a TOKEN, or --email (with --id for one of its tokens)")
+        return fail("give a TOKEN, or --email (with --id for one of its tokens)")
     from nlentry.storage import revoke_own_token, revoke_token, revoke_user_tokens
 
     def revoke(session):
         if args.token:
             return int(revoke_token(session, args.token))
-        user = _user(session, args.email)
+        user = acting_user(session, args.email)
         if args.id is not None:
             return int(revoke_own_token(session, user.id, args.id))
         return revoke_user_tokens(session, user)
 
-    status, revoked = _in_transaction(args, revoke)
+    status, revoked = in_transaction(args, revoke)
     if status != 0:
         return status
     if not revoked:
-        return _fail("no such live token")
+        return fail("no such live token")
     print(f"revoked {revoked} token(s)", file=sys.stderr)
     return 0
 
@@ -266,7 +216,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.database_url:
         os.environ[DATABASE_URL_ENV] = args.database_url
-    db = _database(args)  # migrate once, before any worker starts
+    db = open_database(args)  # migrate once, before any worker starts
     if args.demo:
         with db.write() as session:
             token = seed_demo(session)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from nlentry.cli.workspace import Refused, _common, _fail, _group, _run
+from nlentry.cli.acting import Refused, acting_options, fail, group, in_transaction, run_as_user
 
 PLATFORMS = ("slack", "mattermost", "telegram")
 #: The platforms whose chat users are named within a team (Telegram's are not).
@@ -26,12 +26,12 @@ MAX_ID = 64
 
 
 def add_chat_commands(commands) -> None:
-    chat = _group(commands, "chat", "link chat users (Slack, Mattermost, Telegram) to users")
+    chat = group(commands, "chat", "link chat users (Slack, Mattermost, Telegram) to users")
     link = chat.add_parser("link", help="link a chat user to the user --email names, by its "
                                         "platform ids or by the code the chat gave it")
     link.add_argument("code", nargs="?", help="the one-time code the chat user was given")
     _platform_arguments(link, required=False)
-    _common(link)
+    acting_options(link)
     link.set_defaults(run=run_link)
 
     unlink = chat.add_parser("unlink", help="remove a chat user's link and revoke its token")
@@ -65,11 +65,11 @@ def _identity_problem(args: argparse.Namespace) -> str | None:
 def run_link(args: argparse.Namespace) -> int:
     named = args.platform is not None or args.user is not None or bool(args.team)
     if args.code is not None and named:
-        return _fail("give a CODE, or --platform and --user (not both)")
+        return fail("give a CODE, or --platform and --user (not both)")
     if args.code is None and (args.platform is None or args.user is None):
-        return _fail("give a CODE, or --platform and --user")
+        return fail("give a CODE, or --platform and --user")
     if args.code is None and (problem := _identity_problem(args)):
-        return _fail(problem)
+        return fail(problem)
 
     def link(session, user):
         from nlentry.api.scopes import LINK_SCOPES
@@ -85,30 +85,19 @@ def run_link(args: argparse.Namespace) -> int:
         return link_id, {"id": link_id, "platform": identity.platform, "team": identity.team,
                          "user": identity.chat_user, "email": user.email}  # fmt: skip
 
-    return _run(args, link)
+    return run_as_user(args, link)
 
 
 def run_unlink(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from nlentry.cli.workspace import _database
     from nlentry.storage import chat_links
 
     if problem := _identity_problem(args):
-        return _fail(problem)
-    db = None
-    try:
-        db = _database(args)
-        with db.write() as session:
-            removed = chat_links.unlink(session, args.platform, args.team.strip(),
-                                        args.user.strip())  # fmt: skip
-            session.commit()
-    except SQLAlchemyError as error:
-        return _fail(f"the database refused the change: {error.__class__.__name__}", 1)
-    finally:
-        if db is not None:
-            db.dispose()
+        return fail(problem)
+    status, removed = in_transaction(args, lambda session: chat_links.unlink(
+        session, args.platform, args.team.strip(), args.user.strip()))  # fmt: skip
+    if status:
+        return status
     if not removed:
-        return _fail(f"no link of {args.platform} user {args.user!r}"
+        return fail(f"no link of {args.platform} user {args.user!r}"
                      + (f" in team {args.team!r}" if args.team else ""))  # fmt: skip
     return 0

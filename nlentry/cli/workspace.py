@@ -12,9 +12,9 @@ API's own request models and stored by the storage functions the API uses.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
+
+from nlentry.cli.acting import Refused, acting_options, group, run_as_user
 
 # The storage layer (SQLAlchemy) and the API's models are imported inside each command, so
 # that ``nlentry parse`` starts without them.
@@ -23,21 +23,17 @@ from typing import Any
 LOCALE = "en"
 
 
-class Refused(Exception):
-    """A problem to print as one line, exit status 2."""
-
-
 def add_workspace_commands(commands) -> None:
-    client = _group(commands, "client", "manage the workspace's clients")
+    client = group(commands, "client", "manage the workspace's clients")
     add = client.add_parser("add", help="create a client and print its id")
     add.add_argument("name")
-    _common(add)
+    acting_options(add)
     add.set_defaults(run=run_client_add)
 
-    project = _group(commands, "project", "manage the workspace's projects")
+    project = group(commands, "project", "manage the workspace's projects")
     add = project.add_parser("add", help="create a project and print its id")
     add.add_argument("name")
-    _common(add)
+    acting_options(add)
     add.add_argument("--client", metavar="NAME", help="the project's client, by name")
     add.add_argument("--alias", metavar="A", action="extend", nargs="+", default=[],
                      help="the user's aliases for it (repeat, or give several)")
@@ -45,36 +41,23 @@ def add_workspace_commands(commands) -> None:
                      help="its entries are not billable (default: billable)")
     add.set_defaults(run=run_project_add)
 
-    service = _group(commands, "service", "manage the workspace's services")
+    service = group(commands, "service", "manage the workspace's services")
     add = service.add_parser("add", help="create a service and print its id")
     add.add_argument("name")
-    _common(add)
+    acting_options(add)
     add.add_argument("--alias", metavar="A", action="extend", nargs="+", default=[],
                      help="the user's aliases for it (repeat, or give several)")
     add.set_defaults(run=run_service_add)
 
-    alias = _group(commands, "alias", "manage a user's aliases")
+    alias = group(commands, "alias", "manage a user's aliases")
     add = alias.add_parser("add", help="give a project or service one of the user's aliases "
                                        "and print the alias's id")
     add.add_argument("alias")
-    _common(add)
+    acting_options(add)
     target = add.add_mutually_exclusive_group(required=True)
     target.add_argument("--project", metavar="NAME", help="the project, by name")
     target.add_argument("--service", metavar="NAME", help="the service, by name")
     add.set_defaults(run=run_alias_add)
-
-
-def _group(commands, name: str, help: str):
-    return commands.add_parser(name, help=help).add_subparsers(
-        dest=f"{name}_command", required=True
-    )
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--email", required=True, help="the user who acts (and owns the aliases)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the object as the API answers it, not its id")
-    parser.add_argument("--database-url", help="default: $NLENTRY_DATABASE_URL or ./nlentry.db")
 
 
 # --- the commands -----------------------------------------------------------------------------
@@ -92,7 +75,7 @@ def run_client_add(args: argparse.Namespace) -> int:
                                        active=True))  # fmt: skip
         return client.id, client_json(client, [])
 
-    return _run(args, add)
+    return run_as_user(args, add)
 
 
 def run_project_add(args: argparse.Namespace) -> int:
@@ -111,7 +94,7 @@ def run_project_add(args: argparse.Namespace) -> int:
         names = _save_target(session, user, "project", project, values["aliases"])
         return project.id, _with_warnings(project_json(project, names))
 
-    return _run(args, add)
+    return run_as_user(args, add)
 
 
 def run_service_add(args: argparse.Namespace) -> int:
@@ -125,7 +108,7 @@ def run_service_add(args: argparse.Namespace) -> int:
         names = _save_target(session, user, "service", service, values["aliases"])
         return service.id, _with_warnings(service_json(service, names))
 
-    return _run(args, add)
+    return run_as_user(args, add)
 
 
 def run_alias_add(args: argparse.Namespace) -> int:
@@ -144,57 +127,10 @@ def run_alias_add(args: argparse.Namespace) -> int:
         alias = stored.find_alias(session, user.id, name)
         return alias.id, shape(target, stored.aliases_of(session, user.id, kind, target.id))
 
-    return _run(args, add)
+    return run_as_user(args, add)
 
 
 # --- their parts --------------------------------------------------------------------------------
-
-
-def _run(args: argparse.Namespace, add) -> int:
-    """Open the database, find the user, ``add(session, user) -> (id, answer)`` in one
-    transaction (committed only when it succeeds), print; a ``Refused`` is exit status 2."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from nlentry.storage import find_user
-    from nlentry.storage.queries.aliases import AliasRace
-
-    try:
-        db = _database(args)
-    except SQLAlchemyError as error:
-        return _fail(f"cannot open the database: {error.__class__.__name__}", 1)
-    try:
-        with db.write() as session:
-            user = find_user(session, args.email)
-            if user is None:
-                raise Refused(f"no user with the e-mail {args.email.strip().lower()} "
-                              "(add one with: nlentry user add EMAIL)")  # fmt: skip
-            id, answer = add(session, user)
-            session.commit()
-    except Refused as problem:
-        return _fail(str(problem))
-    except AliasRace:
-        return _fail("another change took the same alias at the same time; try again")
-    except SQLAlchemyError as error:
-        return _fail(f"the database refused the change: {error.__class__.__name__}", 1)
-    finally:
-        db.dispose()
-    for warning in answer.get("warnings", []):
-        print(f"nlentry: warning: {answer.get('name')!r} {warning['message']}", file=sys.stderr)
-    print(json.dumps(answer, ensure_ascii=False) if args.json else id)
-    return 0
-
-
-def _fail(text: str, status: int = 2) -> int:
-    print(f"nlentry: {text}", file=sys.stderr)
-    return status
-
-
-def _database(args: argparse.Namespace):
-    from nlentry.storage import Database, migrate
-
-    db = Database(args.database_url)
-    migrate(db.engine)
-    return db
 
 
 def _read(model, fields: dict[str, Any]) -> dict[str, Any]:

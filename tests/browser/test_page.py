@@ -288,6 +288,45 @@ def test_undo_removes_the_last_entry(page: Page, user: User):
     assert page.driver.execute_script("return document.activeElement.id") == "entry-text"
 
 
+def test_undo_survives_a_reload(page: Page, user: User):
+    page.open()
+    page.sign_in(user)
+    page.type_entry("2 uur coden voor Website")
+    page.wait_preview("2:00")
+    page.find("#entry-text").send_keys(Keys.ENTER)
+    page.wait(lambda d: page.find("#undo").is_displayed(), "the undo button")
+    page.driver.refresh()  # the same browser, its storage kept
+    page.idle()
+    assert page.find("#undo").is_displayed()
+    assert "2:00" in page.text_of("#stored-text")
+    page.find("#undo").click()
+    page.wait(lambda d: not page.find("#undo").is_displayed(), "the entry undone")
+    page.idle()
+    assert user.entries() == []
+    page.driver.refresh()  # undone: nothing to offer after the next reload
+    page.idle()
+    assert not page.find("#undo").is_displayed()
+
+
+def test_signing_out_forgets_what_undo_would_remove(page: Page, user: User):
+    page.open()
+    page.sign_in(user)
+    page.type_entry("1 uur overleg")
+    page.wait_preview("1:00")
+    page.find("#entry-text").send_keys(Keys.ENTER)
+    page.wait(lambda d: page.find("#undo").is_displayed(), "the undo button")
+    page.idle()
+    page.find("#account>summary").click()  # the account's panel, where signing out is
+    page.find("#token-forget").click()
+    page.idle()
+    assert not page.find("#stored").is_displayed()
+    page.sign_in(user)
+    page.driver.refresh()
+    page.idle()
+    assert not page.find("#undo").is_displayed()
+    assert [e["body"] for e in user.entries()] == ["1 uur overleg"]  # kept, only forgotten
+
+
 def test_the_timer_starts_from_the_text_and_stops(page: Page, user: User):
     page.open()
     page.sign_in(user)

@@ -1,11 +1,12 @@
 /* Storing (Enter: POST /time_entries) and undoing the last entry stored here
- * (DELETE /time_entries/{id}). */
+ * (DELETE /time_entries/{id}). The last entry is kept in this browser's storage for
+ * KEEP_UNDO_MS, so that a reload still offers its Undo; signing out forgets it. */
 import { needToken } from "./account.js";
 import { api, clearMessage, isStatus, showError } from "./api.js";
 import { loadDay } from "./day.js";
 import { hmm, longDate } from "./format.js";
 import { resetPreview } from "./preview.js";
-import { $, newKey, state } from "./state.js";
+import { $, newKey, state, store, stored } from "./state.js";
 import { t } from "./texts.js";
 
 /** POSTs the text in the box (and the candidates chosen) once per submission: the same
@@ -44,7 +45,7 @@ export function submit(kind, path, done) {
 export function storeEntry(event) {
   event.preventDefault();
   submit("entry", "time_entries", (entry) => {
-    state.lastStored = entry;
+    keepStored(entry);
     state.day = entry.date; // the list shows the day the entry went to
     renderStored();
     loadDay();
@@ -57,6 +58,24 @@ export function renderStored() {
   $("stored").hidden = false;
   $("undo").hidden = false;
   $("stored-text").textContent = t("stored", { duration: hmm(entry.duration), date: longDate(entry.date) });
+}
+
+const LAST_STORED_KEY = "nlentry.lastStored";
+const KEEP_UNDO_MS = 15 * 60 * 1000;
+
+/** Keeps `entry` (or forgets it: null) as the one Undo removes, here and after a reload. */
+function keepStored(entry) {
+  state.lastStored = entry;
+  const kept = entry && { id: entry.id, duration: entry.duration, date: entry.date, at: Date.now() };
+  store(LAST_STORED_KEY, kept ? JSON.stringify(kept) : "");
+}
+
+/** The entry stored here before a reload, if it was stored less than KEEP_UNDO_MS ago. */
+export function restoreStored() {
+  let kept = null;
+  try { kept = JSON.parse(stored(LAST_STORED_KEY) || "null"); } catch (error) { kept = null; }
+  const fresh = kept && Number.isInteger(kept.id) && Date.now() - kept.at < KEEP_UNDO_MS;
+  if (fresh) state.lastStored = kept; else store(LAST_STORED_KEY, "");
 }
 
 let undoing = null;
@@ -73,7 +92,7 @@ export function undo() {
       undoing = null;
     }
     clearMessage();
-    state.lastStored = null;
+    keepStored(null);
     $("stored-text").textContent = t("undone");
     $("undo").hidden = true;
     $("entry-text").focus();
@@ -81,7 +100,8 @@ export function undo() {
   })();
 }
 
-/** Signed out: nothing to undo. */
+/** Signed out (or another token): nothing to undo. */
 export function hideStored() {
+  keepStored(null);
   $("stored").hidden = true;
 }

@@ -20,7 +20,7 @@
 import { checkToken, dropToken, keepToken, renderWhoami } from "./account.js";
 import { clearMessage, showError, showMessage } from "./api.js";
 import { goDay, loadDay } from "./day.js";
-import { hideStored, renderStored, storeEntry, undo } from "./entries.js";
+import { hideStored, renderStored, restoreStored, storeEntry, undo } from "./entries.js";
 import { todayIso } from "./format.js";
 import { confirmLink, linkCodeWaits, takeLinkCode } from "./link.js";
 import { chooseCandidate, renderPreview, schedulePreview } from "./preview.js";
@@ -55,6 +55,7 @@ async function signIn(token) {
     showError(error, "token");
     return false;
   }
+  if (state.token && state.token !== token) hideStored(); // another account: not its entry
   keepToken(token, me);
   clearMessage("token");
   const locale = accountLocale(me);
@@ -124,6 +125,7 @@ async function start() {
     state.day = todayIso();
     const token = stored(TOKEN_KEY);
     if (token) {
+      restoreStored(); // what was stored here before a reload can still be undone
       $("account").open = false;
       if (await signIn(token) && linkCodeWaits()) $("link-confirm").focus();
     } else {

@@ -31,8 +31,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
+
+logger = logging.getLogger("nlentry.storage")
 
 try:
     import greenlet  # noqa: F401  (sqlalchemy.util imports without it, and then cannot spawn)
@@ -96,7 +99,10 @@ class LoopWriter:
                 if item is not None:
                     left.append(item)
             fail(left)
-            await greenlet_spawn(self.transactions.close)
+            try:
+                await greenlet_spawn(self.transactions.close)
+            except Exception:  # a connection that broke cannot close cleanly: it is gone
+                logger.debug("closing the loop writer's connection failed", exc_info=True)
 
 
 def connect(engine) -> AsyncBridge:

@@ -22,7 +22,9 @@ and the error handling exist once, for both.
 One ``LoopWriter`` serves one event loop (a worker process has one; a test
 client makes its own): submissions are queued on the loop, taken in batches
 as the thread takes them, and answered on the loop, without a hand-off
-between threads. Without the ``greenlet`` package (the ``postgres`` extra
+between threads. A group of more than ``entry_writer.LOOP_MAX_ROWS`` rows (a CSV
+import) still goes to the thread: converting its values is CPU the loop's other
+requests would wait behind. Without the ``greenlet`` package (the ``postgres`` extra
 installs it), or on SQLite, the writer's thread does it all.
 """
 

@@ -10,12 +10,16 @@ first three are about the loop's side: batches, a bad entry alone, a lost connec
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from sqlalchemy import func, select
 
-from nlentry.storage.entry_submissions import Stored
-from nlentry.storage.models import TimeEntry
+from nlentry.storage.entry_submissions import Answer, NewEntry, Stored, entry_row
+from nlentry.storage.entry_writer import LOOP_MAX_ROWS
+from nlentry.storage.models import TimeEntry, utcnow
 from tests.storage.test_entry_writer import _entry, _token_id, _versions
+
+DAY = dt.date(2026, 3, 2)
 
 
 def _on_postgres(app) -> bool:
@@ -109,3 +113,34 @@ def test_a_loop_not_told_to_writes_through_the_thread(app, client, alice):
 
     assert isinstance(asyncio.run(run()), Stored)
     assert writer._worker is not None and not writer._loops
+
+
+def test_a_large_group_is_written_by_the_thread_even_where_the_loop_writes(app, client, alice):
+    """A group of more than LOOP_MAX_ROWS rows (a CSV import) would hold the loop while
+    its values are converted: the thread writes it; a small one stays on the loop."""
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    writer = app.state.db.entry_writer
+    writer.close()
+    rows = _rows(app)
+
+    def group(count: int) -> NewEntry:
+        made = tuple(entry_row(alice.id, {"body": f"row {i}", "date": DAY, "duration": 60},
+                               utcnow()) for i in range(count))  # fmt: skip
+        return NewEntry(token_id, alice.id, versions, None,
+                        Answer(201, b"[", *([b","] * (count - 1)), b"]"), group=made)
+
+    async def run():
+        writer.run_on_this_loop()
+        small = await writer.write(group(LOOP_MAX_ROWS))
+        thread_after_small = writer._worker is not None
+        large = await writer.write(group(LOOP_MAX_ROWS + 1))
+        await writer.aclose()
+        return small, thread_after_small, large
+
+    small, thread_after_small, large = asyncio.run(run())
+    for outcome, count in ((small, LOOP_MAX_ROWS), (large, LOOP_MAX_ROWS + 1)):
+        assert isinstance(outcome, Stored)
+        assert len(set(outcome.body.strip(b"[]").split(b","))) == count
+    assert _rows(app) == rows + 2 * LOOP_MAX_ROWS + 1
+    assert thread_after_small == (not _on_postgres(app))  # on PostgreSQL the loop wrote it
+    assert writer._worker is not None  # the large one: the thread, on either store

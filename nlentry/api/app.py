@@ -112,10 +112,12 @@ def create_app(
         try:
             yield
         finally:
-            await webhooks.stop()
-            await db.entry_writer.aclose()  # this loop's writer (PostgreSQL), with its connection
-            gc.unfreeze()  # an app stopped in a process that goes on may be collected
-            db.dispose()
+            try:
+                await webhooks.stop()
+            finally:
+                await db.entry_writer.aclose()  # this loop's writer (PostgreSQL), its connection
+                gc.unfreeze()  # an app stopped in a process that goes on may be collected
+                db.dispose()
 
     if origins:  # preflights answered first; every answer, the version's 400 too, says CORS
         cors = [Middleware(ApiVersionMiddleware, check=False), Middleware(Cors, origins=origins),

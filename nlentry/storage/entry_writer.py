@@ -1,8 +1,10 @@
 """Group commit: new time entries of concurrent requests share one transaction.
 
-Each process has one writer: a thread, or on PostgreSQL a task of the server's loop
-(``nlentry.storage.loop_writer``: the same ``Transactions``, each statement awaited). A
-request hands it a ``NewEntry`` and waits; it takes every entry waiting (at most
+Each process has a writer thread; on PostgreSQL the server's loop also writes, in a
+task of its own (``nlentry.storage.loop_writer``: the same ``Transactions``, each
+statement awaited), every submission but a group of more than ``LOOP_MAX_ROWS`` rows,
+which the thread takes (the two commit independently: ids follow commit order). A
+request hands its ``NewEntry`` to one and waits; it takes every entry waiting (at most
 ``MAX_BATCH``, no more once they hold ``MAX_BATCH_ROWS`` rows) and, in one writing
 transaction (``BEGIN IMMEDIATE`` on SQLite):
 
@@ -67,7 +69,6 @@ import functools
 import logging
 import queue
 import threading
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -108,8 +109,9 @@ class EntryWriter:
 
     ``write_lock`` is held around each transaction: on SQLite the lock every
     writer of the database takes turns on (``SQLiteWriteLock``). ``close``
-    writes what was submitted and stops the thread; a later ``submit``
-    starts a new one, as a disposed engine connects again. ``noticed(error)``
+    writes what was submitted and stops the thread and the loops' tasks; a later
+    ``submit`` starts a new thread, as a disposed engine connects again (a loop writes
+    again once told again). ``noticed(error)``
     is told of every failed write and says whether the store is at fault
     (``Database.noticed``); ``wrote()`` of every committed one. A commit that
     wrote webhook events wakes this process's delivery worker (``notify``).
@@ -127,8 +129,8 @@ class EntryWriter:
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self._on_loops = loop_writer.AVAILABLE and engine.dialect.name == "postgresql"
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary())  # fmt: skip
+        # the loops told to write (a loop side holds its loop: ``aclose`` or ``close`` ends it)
+        self._loops: dict[asyncio.AbstractEventLoop, Any] = {}
         self.batches = 0  # committed transactions, for tests and figures
 
     def submit(self, entry: NewEntry, done: Done) -> None:
@@ -150,8 +152,11 @@ class EntryWriter:
                 if side is None or side.closed:
                     transactions = Transactions(self, functools.partial(loop_writer.connect,
                                                                         self._engine))  # fmt: skip
-                    self._loops[loop] = loop_writer.LoopWriter(transactions, take_batch,
-                                                               fail_all)  # fmt: skip
+                    # a batch of the loop's stops at LOOP_MAX_ROWS rows too: many groups of
+                    # up to 100 rows must not add up to an import's worth of CPU on the loop
+                    self._loops[loop] = loop_writer.LoopWriter(
+                        transactions, functools.partial(take_batch, max_rows=LOOP_MAX_ROWS),
+                        fail_all)  # fmt: skip
 
     async def write(self, entry: NewEntry) -> Outcome:
         """Store ``entry`` and wait for its committed outcome: on the running loop when it
@@ -241,16 +246,17 @@ class _Worker:
 
 
 def take_batch(item: tuple[NewEntry, Done] | None, more: Callable[[], Any],
-               empty: type[Exception]) -> tuple[list[tuple[NewEntry, Done]], bool]:  # fmt: skip
+               empty: type[Exception], max_rows: int = MAX_BATCH_ROWS,
+               ) -> tuple[list[tuple[NewEntry, Done]], bool]:  # fmt: skip
     """A batch: ``item`` (the first submission waiting) and those ``more()`` gives until it
-    raises ``empty`` (at most ``MAX_BATCH``, and no more once they hold ``MAX_BATCH_ROWS``
+    raises ``empty`` (at most ``MAX_BATCH``, and no more once they hold ``max_rows``
     rows); and whether a stop (``None``) came after them."""
     batch = []
     rows = 0
     while item is not None:
         batch.append(item)
         rows += len(item[0].rows)
-        if len(batch) >= MAX_BATCH or rows >= MAX_BATCH_ROWS:
+        if len(batch) >= MAX_BATCH or rows >= max_rows:
             return batch, False
         try:
             item = more()
@@ -364,8 +370,8 @@ class Transactions:
         Three round trips on PostgreSQL when nobody subscribed to the batch's users
         (``BEGIN`` with the tokens' and the subscriptions' queries; the inserts with the
         commit; the pipeline's closing sync), instead of five: each is a wait for the
-        database, and on a busy machine for the GIL after it, while the batch's
-        requests wait."""
+        database (in the thread, and on a busy machine for the GIL after it), while the
+        batch's requests wait."""
         self._emitted = 0
         self._sql.ask_live_tokens(cursor, {entry.token_id for entry in entries}, utcnow())
         asked = self._events.ask_wanted(side, {entry.user_id for entry in entries

@@ -75,10 +75,14 @@ class LoopWriter:
             self.loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
     async def aclose(self) -> None:
-        """Write what was submitted, end, and give the connection back."""
+        """Write what was submitted, end, and give the connection back (a task that
+        ended on an error was logged then: the shutdown goes on)."""
         self.closed = True
         self._queue.put_nowait(None)
-        await asyncio.shield(self._task)
+        try:
+            await asyncio.shield(self._task)
+        except Exception:
+            logger.exception("the loop's entry writer ended on an error")
 
     async def _run(self, take_batch, fail) -> None:
         try:
@@ -109,7 +113,9 @@ class LoopWriter:
 
 def connect(engine) -> AsyncBridge:
     """A new ``AsyncConnection`` to ``engine``'s PostgreSQL, with the arguments its
-    SQLAlchemy dialect would use (to be called in a greenlet)."""
+    SQLAlchemy dialect makes of the URL (to be called in a greenlet). Not the
+    engine's own ``connect_args`` or "connect" listeners: ``make_engine`` sets none
+    on PostgreSQL."""
     import psycopg
 
     args, kwargs = engine.dialect.create_connect_args(engine.url)
@@ -123,7 +129,7 @@ class AsyncBridge:
     def __init__(self, connection):
         self._connection = connection
         self.driver_connection = _Driver(connection)
-        self.info = connection.info  # psycopg's: the server, its process id, ...
+        self.info = connection.info  # psycopg's ConnectionInfo (the pool's is a dict)
 
     def cursor(self) -> _Cursor:
         return _Cursor(self._connection.cursor())

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
+from nlentry.api.webhook_urls import ALLOW_PRIVATE_ENV
 from nlentry.storage.entry_submissions import Answer, NewEntry, Stored, entry_row
 from nlentry.storage.entry_writer import LOOP_MAX_ROWS
 from nlentry.storage.models import TimeEntry, utcnow
+from nlentry.storage.webhook_models import WebhookEvent
 from tests.storage.test_entry_writer import _entry, _token_id, _versions
 
 DAY = dt.date(2026, 3, 2)
@@ -102,6 +105,37 @@ def test_a_lost_connection_fails_one_batch_and_the_next_connects_again(app, clie
     assert isinstance(failed, Exception), failed
     assert _rows(app) == rows + 2
 
+
+def test_keys_and_webhook_events_on_the_loop(app, client, alice, monkeypatch):
+    """A key claimed twice in one batch stores once; each stored row of a subscribed
+    user gets its event in the same transaction (the side cursor's query, the outbox)."""
+    token_id, versions = _token_id(client, alice), _versions(client, alice)
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    assert client.post("/api/v1/webhooks.json", json={"url": "http://127.0.0.1:9/hook"},
+                       headers=alice.headers).status_code == 201  # fmt: skip
+    writer = app.state.db.entry_writer
+    rows, events = _rows(app), _events(app)
+
+    def made(key=None) -> NewEntry:
+        entry = _entry(alice, versions=versions, token_id=token_id, key=key)
+        return replace(entry, event_data=({"body": "1 uur werk"},))
+
+    async def run():
+        writer.run_on_this_loop()
+        entries = [made("k-1"), made(), made("k-1"), made()]
+        outcomes = await asyncio.gather(*(writer.write(entry) for entry in entries))
+        await writer.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    kinds = sorted(type(o).__name__ for o in outcomes)
+    assert kinds == ["Claimed", "Stored", "Stored", "Stored"]
+    assert _rows(app) == rows + 3 and _events(app) == events + 3
+
+
+def _events(app) -> int:
+    with app.state.db.read() as session:
+        return session.scalar(select(func.count()).select_from(WebhookEvent))
 
 
 def test_a_loop_not_told_to_writes_through_the_thread(app, client, alice):

@@ -224,6 +224,6 @@ def new_entry_json(row: dict, project: dict | None, service: dict | None, user_i
                    display_name: str, zone: dt.tzinfo) -> dict:  # fmt: skip
     """A new entry's JSON from its row (``entry_row``) and its ``project_ref`` and
     ``service_ref``, ``id`` None: needs no database (a lazy event's data may call it
-    from the writer's thread)."""
+    from the writer, in its thread or on the loop)."""
     draft = SimpleNamespace(**row, id=None, timer_started_at=None, meta=row["metadata"])
     return entry_payload(draft, project, service, user_id, display_name, zone, row["created_at"])

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -184,5 +183,4 @@ class _Cursor:
         return await_only(self._cursor.fetchall())
 
     def nextset(self) -> bool | None:
-        moved = self._cursor.nextset()
-        return await_only(moved) if inspect.isawaitable(moved) else moved
+        return self._cursor.nextset()  # no I/O: the results are read already

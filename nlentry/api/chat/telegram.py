@@ -101,7 +101,8 @@ def _incoming(update: dict) -> tuple[Incoming | None, str, str]:
     addressed = (command.group(2) or "") if command else ""
     if _OPENED.fullmatch(text):  # what opening the bot sends: the help, not a timer
         text = ""
-    text = _COMMAND.sub(lambda match: match.group(1), text, count=1)
+    elif command:  # "/today@nlentry_bot ..." -> "today ..."
+        text = command.group(1) + text[command.end():]
     return _made(update_id, sender, chat, text, None), "", addressed
 
 

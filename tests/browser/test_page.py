@@ -288,13 +288,18 @@ def test_undo_removes_the_last_entry(page: Page, user: User):
     assert page.driver.execute_script("return document.activeElement.id") == "entry-text"
 
 
+def _store_with_enter(page: Page, text: str, duration: str) -> None:
+    """Type ``text``, wait for its preview's ``duration``, store it with Enter: Undo shows."""
+    page.type_entry(text)
+    page.wait_preview(duration)
+    page.find("#entry-text").send_keys(Keys.ENTER)
+    page.wait(lambda d: page.find("#undo").is_displayed(), "the undo button")
+
+
 def test_undo_survives_a_reload(page: Page, user: User):
     page.open()
     page.sign_in(user)
-    page.type_entry("2 uur coden voor Website")
-    page.wait_preview("2:00")
-    page.find("#entry-text").send_keys(Keys.ENTER)
-    page.wait(lambda d: page.find("#undo").is_displayed(), "the undo button")
+    _store_with_enter(page, "2 uur coden voor Website", "2:00")
     page.driver.refresh()  # the same browser, its storage kept
     page.idle()
     assert page.find("#undo").is_displayed()
@@ -311,10 +316,7 @@ def test_undo_survives_a_reload(page: Page, user: User):
 def test_signing_out_forgets_what_undo_would_remove(page: Page, user: User):
     page.open()
     page.sign_in(user)
-    page.type_entry("1 uur overleg")
-    page.wait_preview("1:00")
-    page.find("#entry-text").send_keys(Keys.ENTER)
-    page.wait(lambda d: page.find("#undo").is_displayed(), "the undo button")
+    _store_with_enter(page, "1 uur overleg", "1:00")
     page.idle()
     page.find("#account>summary").click()  # the account's panel, where signing out is
     page.find("#token-forget").click()

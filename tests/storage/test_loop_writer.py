@@ -29,9 +29,13 @@ def _on_postgres(app) -> bool:
     return app.state.db.dialect == "postgresql"
 
 
-def _rows(app) -> int:
+def _count(app, model) -> int:
     with app.state.db.read() as session:
-        return session.scalar(select(func.count()).select_from(TimeEntry))
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def _rows(app) -> int:
+    return _count(app, TimeEntry)
 
 
 def test_concurrent_writes_from_a_loop_share_transactions(app, client, alice):
@@ -134,8 +138,7 @@ def test_keys_and_webhook_events_on_the_loop(app, client, alice, monkeypatch):
 
 
 def _events(app) -> int:
-    with app.state.db.read() as session:
-        return session.scalar(select(func.count()).select_from(WebhookEvent))
+    return _count(app, WebhookEvent)
 
 
 def test_a_loop_not_told_to_writes_through_the_thread(app, client, alice):

@@ -31,6 +31,7 @@ from nlentry.api.rate_limit import (
     parse_rate_limit,
     rate_limit_from_env,
 )
+from nlentry.api.router import StaticFirstRouter
 from nlentry.api.routes import routes
 from nlentry.api.user_time import check_default_zone
 from nlentry.api.webhook_delivery import DeliveryWorker, retry_base_from_env
@@ -43,7 +44,7 @@ REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 __all__ = ["RATE_LIMIT_ENV", "REDIS_URL_ENV", "app_from_env", "check_environment", "create_app"]
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
-GIL_SWITCH_SECONDS = 0.0002
+GIL_SWITCH_SECONDS = 0.00005
 
 logger = logging.getLogger("nlentry.api")
 
@@ -136,6 +137,8 @@ def create_app(
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )
+    # the same routes, a path without parameters found by one lookup (nlentry.api.router)
+    app.router = StaticFirstRouter(app.router.routes, lifespan=lifespan)
     app.state.db = db
     app.state.webhooks = webhooks
     app.state.catalogs = CatalogCache()

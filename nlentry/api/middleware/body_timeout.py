@@ -74,7 +74,8 @@ class BodyTimeoutMiddleware:
             try:
                 if remaining <= 0:
                     raise TimeoutError
-                message = await asyncio.wait_for(receive(), remaining)
+                async with asyncio.timeout(remaining):  # no task of its own, as wait_for makes
+                    message = await receive()
             except TimeoutError:
                 await time_out()
                 raise _BodyTimedOut from None

@@ -1,0 +1,166 @@
+"""``nlentry serve``'s protocol writes each answer in one go, and loses nothing doing so."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.routing import Route
+
+from nlentry.api.server_protocol import HeadTimeoutProtocol, OneWritePerStep
+
+
+class FakeTransport:
+    def __init__(self):
+        self.calls: list[tuple[str, bytes | None]] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.calls.append(("close", None))
+        self.closing = True
+
+
+def test_writes_of_one_step_reach_the_transport_as_one():
+    async def run():
+        transport = FakeTransport()
+        writer = OneWritePerStep(transport, asyncio.get_running_loop())
+        writer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        writer.write(b"body")
+        assert transport.calls == []  # held until the step ends
+        await asyncio.sleep(0)
+        assert transport.calls == [("write", b"HTTP/1.1 200 OK\r\n\r\nbody")]
+        writer.write(b"more")  # a later step: a write of its own
+        await asyncio.sleep(0)
+        assert transport.calls[-1] == ("write", b"more")
+        return transport
+
+    assert len(asyncio.run(run()).calls) == 2
+
+
+def test_anything_else_asked_of_the_transport_comes_after_what_was_written():
+    async def run():
+        transport = FakeTransport()
+        writer = OneWritePerStep(transport, asyncio.get_running_loop())
+        writer.write(b"head")
+        writer.write(b"tail")
+        writer.close()
+        assert transport.calls == [("write", b"headtail"), ("close", None)]
+        writer.write(b"late")  # after the close: dropped, as the transport is closing
+        await asyncio.sleep(0)
+        assert transport.calls == [("write", b"headtail"), ("close", None)]
+
+    asyncio.run(run())
+
+
+async def _hello(request):
+    return PlainTextResponse("hello " * 50)
+
+
+async def _stream(request):
+    async def chunks():
+        for i in range(3):
+            yield f"chunk {i}\n"
+            await asyncio.sleep(0.05)  # each chunk in a later step
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+class _Counted:
+    """A connection's transport, each ``write`` it is given noted."""
+
+    def __init__(self, transport, writes: list[bytes]):
+        self._transport = transport
+        self._writes = writes
+
+    def write(self, data: bytes) -> None:
+        self._writes.append(bytes(data))
+        self._transport.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
+def _counting_protocol(writes: list[bytes]):
+    class CountingProtocol(HeadTimeoutProtocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(_Counted(transport, writes))
+
+    return CountingProtocol
+
+
+@contextlib.contextmanager
+def _serving(writes: list[bytes]):
+    app = Starlette(routes=[Route("/hello", _hello), Route("/stream", _stream)])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, http=_counting_protocol(writes), log_level="warning",
+                            lifespan="off")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def _read_response(conn: socket.socket) -> tuple[bytes, bytes]:
+    """One response with a Content-Length: head and body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))  # fmt: skip
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head, body
+
+
+def test_each_answer_is_one_write_and_keep_alive_goes_on():
+    writes: list[bytes] = []
+    with (_serving(writes) as port,
+          socket.create_connection(("127.0.0.1", port), timeout=10) as conn):  # fmt: skip
+        for number in range(1, 4):  # the same connection, one request after another
+            conn.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, body = _read_response(conn)
+            assert head.startswith(b"HTTP/1.1 200")
+            assert body == b"hello " * 50
+            assert len(writes) == number  # head and body written together
+            assert writes[-1] == head + b"\r\n\r\n" + body
+
+
+def test_connection_close_and_streaming_lose_nothing():
+    writes: list[bytes] = []
+    with _serving(writes) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := conn.recv(65536):  # the server closes after the answer
+                data += chunk
+            assert data.endswith(b"hello " * 50) and b"connection: close" in data.lower()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+            assert all(f"chunk {i}\n".encode() in data for i in range(3))
+            assert data.endswith(b"0\r\n\r\n")  # the chunked body's end
+    assert b"".join(writes).count(b"HTTP/1.1 200") == 2  # every byte went through the writes

@@ -44,7 +44,7 @@ REDIS_URL_ENV = "NLENTRY_REDIS_URL"
 __all__ = ["RATE_LIMIT_ENV", "REDIS_URL_ENV", "app_from_env", "check_environment", "create_app"]
 THREADS_ENV = "NLENTRY_THREADS"
 DEFAULT_THREADS = 4
-GIL_SWITCH_SECONDS = 0.00005
+GIL_SWITCH_SECONDS = 0.0002
 
 logger = logging.getLogger("nlentry.api")
 

@@ -15,7 +15,8 @@ with a call each, and since the socket does not wait to fill a packet
 (``TCP_NODELAY``), that was two packets and two trips through the kernel's TCP
 stack per answer (about 8% of a worker's CPU under load). Each request's writes
 are held by ``OneWritePerStep`` until the end of the loop's current step, then
-written together.
+written together (or as soon as they reach ``HOLD_AT_MOST`` bytes, so that a
+stream that never yields still meets the transport's flow control).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEAD_TIMEOUT_SECONDS = 5.0
 #: The most connections one worker holds, file descriptors permitting.
 MAX_CONNECTIONS_PER_WORKER = 10_000
+#: Bytes of one step's writes held at most before they are written all the same.
+HOLD_AT_MOST = 64 * 1024
 # File descriptors a worker keeps for itself (database, logs, Redis, ...).
 _RESERVED_FILES = 200
 
@@ -86,17 +89,22 @@ class OneWritePerStep:
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] = []
+        self._held_bytes = 0
 
     def write(self, data: bytes) -> None:
         if not self._held:
             self._loop.call_soon(self.flush)
         self._held.append(data)
+        self._held_bytes += len(data)
+        if self._held_bytes >= HOLD_AT_MOST:  # a stream that never yields: the transport's
+            self.flush()  # own flow control (pausing the writer) must see what it sends
 
     def flush(self) -> None:
         """Write what is held now."""
         if self._held:
             data = b"".join(self._held)
             self._held.clear()
+            self._held_bytes = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from nlentry.api.server_protocol import HeadTimeoutProtocol, OneWritePerStep
+from nlentry.api.server_protocol import HOLD_AT_MOST, HeadTimeoutProtocol, OneWritePerStep
 
 
 class FakeTransport:
@@ -60,6 +60,22 @@ def test_anything_else_asked_of_the_transport_comes_after_what_was_written():
         writer.write(b"late")  # after the close: dropped, as the transport is closing
         await asyncio.sleep(0)
         assert transport.calls == [("write", b"headtail"), ("close", None)]
+
+    asyncio.run(run())
+
+
+def test_a_step_that_writes_much_does_not_hold_it_all():
+    async def run():
+        transport = FakeTransport()
+        writer = OneWritePerStep(transport, asyncio.get_running_loop())
+        chunk = b"x" * 1000
+        for _ in range(3 * HOLD_AT_MOST // len(chunk)):  # a stream that never yields
+            writer.write(chunk)
+        written = sum(len(data) for _, data in transport.calls)
+        assert written >= 2 * HOLD_AT_MOST  # reached the transport before the step ended
+        assert all(len(data) <= HOLD_AT_MOST + len(chunk) for _, data in transport.calls)
+        await asyncio.sleep(0)
+        assert sum(len(data) for _, data in transport.calls) == 3 * HOLD_AT_MOST // 1000 * 1000
 
     asyncio.run(run())
 

@@ -13,9 +13,10 @@ it opened, or after its previous answer, is closed. A worker holds at most
 An answer goes out in one write: uvicorn writes a response's head and its body
 with a call each, and since the socket does not wait to fill a packet
 (``TCP_NODELAY``), that was two packets and two trips through the kernel's TCP
-stack per answer (about 8% of a worker's CPU under load). Each request's writes
-are held by ``OneWritePerStep`` until the end of the loop's current step, then
-written together (or as soon as they reach ``HOLD_AT_MOST`` bytes, so that a
+stack per answer (about 8% of a worker's CPU under load). A connection's writes
+are held by ``OneWritePerStep`` until the end of the loop's current step (or until
+the protocol asks anything else of the transport: at the latest when the answer is
+complete), then written together (or as soon as they reach ``HOLD_AT_MOST`` bytes, so that a
 stream that never yields still meets the transport's flow control).
 """
 
@@ -44,15 +45,14 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        # every write and close of the connection (the requests', uvicorn's own 400s,
+        # shutdown, timers) through one OneWritePerStep, in the order they were made
+        super().connection_made(OneWritePerStep(transport, self.loop))
         self._arm()
 
     def on_headers_complete(self) -> None:
         self._disarm()
         super().on_headers_complete()
-        cycle = self.cycle  # the new request's (unless uvicorn turned it away unmade)
-        if cycle is not None and cycle.transport is self.transport:
-            cycle.transport = OneWritePerStep(self.transport, self.loop)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -80,10 +80,12 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
 
 
 class OneWritePerStep:
-    """A request's view of its connection's transport: what it writes in one step of
+    """A connection's transport as its protocol sees it: what is written in one step of
     the event loop (a response's head and body, sent one after the other) goes to
-    the transport in one ``write``, at the end of that step. Anything else it asks
-    of the transport (``close``, ``is_closing``, ...) comes after what it wrote."""
+    the transport in one ``write``, at the end of that step. Anything else asked of
+    the transport (``close``, ``is_closing``, ...) comes after what was written.
+    ``write`` keeps ``bytes``, and a copy of anything else (a ``bytearray`` may change
+    once given); an error of the real ``write`` is the loop's to report."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
         self._transport = transport
@@ -94,7 +96,7 @@ class OneWritePerStep:
     def write(self, data: bytes) -> None:
         if not self._held:
             self._loop.call_soon(self.flush)
-        self._held.append(data)
+        self._held.append(data if type(data) is bytes else bytes(data))
         self._held_bytes += len(data)
         if self._held_bytes >= HOLD_AT_MOST:  # a stream that never yields: the transport's
             self.flush()  # own flow control (pausing the writer) must see what it sends

@@ -84,6 +84,27 @@ async def _hello(request):
     return PlainTextResponse("hello " * 50)
 
 
+async def _bye(request):
+    return PlainTextResponse("bye")
+
+
+class _ThenShutDown(PlainTextResponse):
+    """An answer after which, in the same step, the server shuts every connection down
+    (what ``uvicorn.Server.shutdown`` does to each when a worker stops)."""
+
+    async def __call__(self, scope, receive, send):
+        await super().__call__(scope, receive, send)
+        for connection in list(_SERVERS[-1].server_state.connections):
+            connection.shutdown()
+
+
+async def _last(request):
+    return _ThenShutDown("the last answer")
+
+
+_SERVERS: list[uvicorn.Server] = []
+
+
 async def _stream(request):
     async def chunks():
         for i in range(3):
@@ -118,12 +139,14 @@ def _counting_protocol(writes: list[bytes]):
 
 @contextlib.contextmanager
 def _serving(writes: list[bytes]):
-    app = Starlette(routes=[Route("/hello", _hello), Route("/stream", _stream)])
+    app = Starlette(routes=[Route("/hello", _hello), Route("/bye", _bye), Route("/last", _last),
+                            Route("/stream", _stream)])  # fmt: skip
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, http=_counting_protocol(writes), log_level="warning",
                             lifespan="off")  # fmt: skip
     server = uvicorn.Server(config)
+    _SERVERS.append(server)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -180,3 +203,29 @@ def test_connection_close_and_streaming_lose_nothing():
             assert all(f"chunk {i}\n".encode() in data for i in range(3))
             assert data.endswith(b"0\r\n\r\n")  # the chunked body's end
     assert b"".join(writes).count(b"HTTP/1.1 200") == 2  # every byte went through the writes
+
+
+def test_pipelined_requests_are_answered_in_order():
+    writes: list[bytes] = []
+    with (_serving(writes) as port,
+          socket.create_connection(("127.0.0.1", port), timeout=10) as conn):  # fmt: skip
+        conn.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /bye HTTP/1.1\r\nHost: x\r\n\r\n")  # fmt: skip
+        data = b""
+        while data.count(b"HTTP/1.1 200") < 2 or not data.endswith(b"bye"):
+            chunk = conn.recv(65536)
+            assert chunk, data
+            data += chunk
+        assert data.index(b"hello") < data.index(b"bye")
+        assert len(writes) == 2  # one write each
+
+
+def test_an_answer_completed_as_the_server_shuts_down_still_goes_out():
+    writes: list[bytes] = []
+    with (_serving(writes) as port,
+          socket.create_connection(("127.0.0.1", port), timeout=10) as conn):  # fmt: skip
+        conn.sendall(b"GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(65536):  # shutdown closes the connection after the answer
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200") and data.endswith(b"the last answer")

@@ -198,16 +198,16 @@ class EventSQL:
                 uids: list[str] | None = None) -> list[int]:  # fmt: skip
         """A multi-row ``INSERT`` of ``count`` rows: their new ids, in the VALUES' order
         when the rows' ``uids`` are given (else in no particular order)."""
-        sql = f"{insert} {', '.join([row] * count)}"
+        sql = self._sql(f"{insert} {', '.join([row] * count)}")
         if self._sqlite:
             cursor.execute(sql, values)
             last = cursor.lastrowid
             return list(range(last - count + 1, last + 1))
         # PostgreSQL promises no order for a multi-row RETURNING: the uid tells the rows apart
         if uids is None:
-            cursor.execute(self._sql(f"{sql} RETURNING id"), values)
+            cursor.execute(f"{sql} RETURNING id", values)
             return [found for (found,) in cursor.fetchall()]
-        cursor.execute(self._sql(f"{sql} RETURNING id, uid"), values)
+        cursor.execute(f"{sql} RETURNING id, uid", values)
         ids = {uid: found for found, uid in cursor.fetchall()}
         return [ids[uid] for uid in uids]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import threading
-import time
 
 import uvicorn
 from starlette.applications import Starlette
@@ -14,6 +12,7 @@ from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
 from nlentry.api.server_protocol import HOLD_AT_MOST, HeadTimeoutProtocol, OneWritePerStep
+from tests.support.uvicorn_thread import serving
 
 
 class FakeTransport:
@@ -141,23 +140,11 @@ def _counting_protocol(writes: list[bytes]):
 def _serving(writes: list[bytes]):
     app = Starlette(routes=[Route("/hello", _hello), Route("/bye", _bye), Route("/last", _last),
                             Route("/stream", _stream)])  # fmt: skip
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, http=_counting_protocol(writes), log_level="warning",
                             lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
-    _SERVERS.append(server)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.01)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    with serving(config) as (server, port):
+        _SERVERS.append(server)
+        yield port
 
 
 def _read_response(conn: socket.socket) -> tuple[bytes, bytes]:

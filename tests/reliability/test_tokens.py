@@ -20,9 +20,6 @@ import hmac
 import logging
 import random
 import secrets
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -35,6 +32,7 @@ from nlentry.api.app import create_app
 from nlentry.storage.api_tokens import hash_token, issue_token, revoke_token
 from nlentry.storage.models import User
 from tests.reliability.reliability_support import CountingClient, add_account, tally
+from tests.support.uvicorn_thread import serving
 
 PROJECTS = "/api/v1/projects.json"
 ENTRIES = "/api/v1/time_entries.json"
@@ -274,13 +272,6 @@ def test_tokens_never_logged_in_process(database_url, capfd):
     assert_not_in([out, err], [account.token, bad], "stdout/stderr")
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 def serve_options(monkeypatch, database_url: str) -> dict:
     """The keyword arguments ``nlentry serve`` gives ``uvicorn.run`` (caught, not run)."""
     import uvicorn
@@ -319,28 +310,17 @@ def test_tokens_never_logged_by_a_real_server(database_url, capfd, monkeypatch):
             logger.addHandler(capture)
             logger.setLevel(logging.DEBUG)
         access_on = access.hasHandlers()
-        server = uvicorn.Server(config)
-        sock = _free_socket()
-        port = sock.getsockname()[1]
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
         try:
-            deadline = time.monotonic() + 20
-            while not server.started:
-                assert time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.02)
-            counter = tally("tokens")
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-                def send(method, url, **kwargs):
-                    status = http.request(method, url, **kwargs).status_code
-                    counter.count(status)
-                    return status
+            with serving(config, start_within=20) as (_, port):
+                counter = tally("tokens")
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+                    def send(method, url, **kwargs):
+                        status = http.request(method, url, **kwargs).status_code
+                        counter.count(status)
+                        return status
 
-                _login_round(send, (account.email, account.token), (account.email, bad))
+                    _login_round(send, (account.email, account.token), (account.email, bad))
         finally:
-            server.should_exit = True
-            thread.join(20)
-            sock.close()
             for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
                 logging.getLogger(name).removeHandler(capture)
     assert capture.lines

@@ -38,7 +38,8 @@ _RESERVED_FILES = 200
 
 
 class HeadTimeoutProtocol(HttpToolsProtocol):
-    """``HttpToolsProtocol`` that closes a connection whose request head is late."""
+    """``HttpToolsProtocol`` that closes a connection whose request head is late, and
+    writes through ``OneWritePerStep``."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
